@@ -1,0 +1,159 @@
+"""Command line: ``tia analyze | validate | init``.
+
+Bad input prints one sentence to stderr and exits with code 2; nothing is written.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from geo import __version__
+from geo.dataset import load_dataset
+from geo.errors import DatasetError
+from geo.init_dataset import write_manifest
+from geo.pipeline import StageCallback, run_pipeline
+from geo.results import Results, write_results
+
+app = typer.Typer(
+    help="Tourism Integration Analyzer: duplicated construction and cross-border clusters.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DatasetArg = Annotated[Path, typer.Argument(help="dataset folder (with dataset.toml)")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="print only errors")]
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn bad input into one sentence on stderr and exit code 2."""
+    try:
+        yield
+    except DatasetError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing was written")
+        raise typer.Exit(130) from None
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[StageCallback | None]:
+    if quiet or not sys.stderr.isatty():
+        yield None if quiet else _plain_progress()
+        return
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as progress:
+        task = progress.add_task("starting", total=None)
+
+        def on_stage(name: str, index: int, total: int) -> None:
+            progress.update(task, description=f"[{index + 1}/{total}] {name}", total=total, completed=index)
+
+        yield on_stage
+
+
+def _plain_progress() -> Callable[[str, int, int], None]:
+    def on_stage(name: str, index: int, total: int) -> None:
+        err.print(escape(f"[{index + 1}/{total}] {name}"), highlight=False)
+
+    return on_stage
+
+
+def _summary(results: Results) -> Table:
+    table = Table(title=results.dataset.name, show_header=True, header_style="bold")
+    table.add_column("part")
+    table.add_column("what was found")
+    for section, info in results.sources.items():
+        facts = []
+        for key in ("format", "encoding", "source_crs", "sites", "features", "rows_skipped", "repaired"):
+            if info.get(key) not in (None, 0, ""):
+                facts.append(f"{key}={info[key]}")
+        if section == "dem" and results.dem is not None:
+            facts = [f"crs={results.dem.crs}", f"{results.dem.width}x{results.dem.height}", f"coverage={results.dem.coverage:.1%}"]
+        table.add_row(section, escape(", ".join(facts)))
+    counts = results.counts()
+    table.add_row("result", ", ".join(f"{k}={v}" for k, v in counts.items()))
+    for name, reason in results.skipped.items():
+        table.add_row(f"skipped: {name}", escape(reason))
+    return table
+
+
+def _print_warnings(results: Results) -> None:
+    for warning in results.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning.message)}", highlight=False, soft_wrap=True)
+        for item in warning.items[:5]:
+            err.print(f"  - {escape(item)}", highlight=False, soft_wrap=True)
+        if len(warning.items) > 5:
+            err.print(f"  ... and {len(warning.items) - 5} more (see run.json)")
+
+
+@app.command()
+def validate(dataset: DatasetArg, quiet: QuietOpt = False) -> None:
+    """Check a dataset: load every part, report counts, CRS, encoding and warnings."""
+    with _user_errors():
+        ds = load_dataset(dataset)
+        with _progress(quiet) as on_stage:
+            results = run_pipeline(ds, on_stage=on_stage)
+    if not quiet:
+        out.print(_summary(results))
+        _print_warnings(results)
+        out.print(f"[green]valid:[/] {ds.manifest}")
+
+
+@app.command()
+def analyze(
+    dataset: DatasetArg,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="output folder (default out/<dataset>)")
+    ] = None,
+    quiet: QuietOpt = False,
+) -> None:
+    """Analyse a dataset and write results.gpkg and run.json to out/<dataset>/."""
+    started = datetime.now(UTC)
+    with _user_errors():
+        ds = load_dataset(dataset)
+        target = out_dir if out_dir is not None else Path("out") / ds.slug
+        with _progress(quiet) as on_stage:
+            results = run_pipeline(ds, on_stage=on_stage)
+        published = write_results(results, target, started=started)
+    if not quiet:
+        out.print(_summary(results))
+        _print_warnings(results)
+        out.print(f"[green]written:[/] {published}")
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="folder of data files")],
+    force: Annotated[bool, typer.Option("--force", help="replace an existing dataset.toml")] = False,
+) -> None:
+    """Write dataset.toml for a folder of data files and say what was guessed."""
+    with _user_errors():
+        manifest, guess = write_manifest(folder, force=force)
+    for reason in guess.reasons:
+        out.print(f"- {escape(reason)}", highlight=False, soft_wrap=True)
+    out.print(f"[green]wrote:[/] {manifest} — check it, then run: tia validate {folder}")
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    version: Annotated[bool, typer.Option("--version", help="print the version and exit")] = False,
+) -> None:
+    """Tourism Integration Analyzer."""
+    if version:
+        out.print(f"tia {__version__}")
+        raise typer.Exit(0)

@@ -1,0 +1,229 @@
+"""Dataset manifest: ``dataset.toml`` -> a validated :class:`Dataset`.
+
+A dataset is a folder with a ``dataset.toml``. Every part names a file (relative to the
+manifest), optional layer, the coordinate system of its coordinates (``coords``) and the
+columns to read; ``[params]`` overrides analysis parameters. Unknown keys, missing required
+parts and values of the wrong type are errors that name the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from geo.coords import normalise_coords_name
+from geo.errors import DatasetError
+
+__all__ = [
+    "MANIFEST_NAME",
+    "Dataset",
+    "DemPart",
+    "Params",
+    "RoadsPart",
+    "SitesPart",
+    "StatsPart",
+    "UnitsPart",
+    "ZonesPart",
+    "load_dataset",
+]
+
+MANIFEST_NAME = "dataset.toml"
+
+Coords = Annotated[str | int | None, Field(description="wgs84 | gcj02 | bd09 | EPSG code")]
+
+
+class _Part(BaseModel):
+    """Common keys of every part."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    path: Path = Field(description="file or folder, relative to the manifest")
+    layer: str | None = Field(None, description="layer name for multi-layer files")
+    coords: Coords = None
+
+    @field_validator("coords")
+    @classmethod
+    def _known_coords(cls, value: str | int | None) -> str | None:
+        return None if value is None else normalise_coords_name(value)
+
+
+class SitesPart(_Part):
+    """``[sites]``: tourism resources (points or polygons, or a table with lon/lat)."""
+
+    id: str | None = None
+    name: str | None = None
+    name_en: str | None = None
+    category: str | None = None
+    grade: str | None = None
+    unit: str | None = None
+    lon: str | None = None
+    lat: str | None = None
+    sheet: str | int | None = Field(None, description="worksheet of an Excel file")
+
+
+class UnitsPart(_Part):
+    """``[units]``: administrative units (polygons)."""
+
+    id: str
+    name: str
+    name_en: str | None = None
+
+
+class ZonesPart(_Part):
+    """``[zones]``: special zones that may straddle units (polygons)."""
+
+    id: str | None = None
+    name: str | None = None
+
+
+class RoadsPart(_Part):
+    """``[roads]``: OSM PBF/XML or a line layer with a road-class column."""
+
+    highway: str | None = Field(None, description="road-class column of a line layer")
+    maxspeed: str | None = None
+    oneway: str | None = None
+
+
+class DemPart(_Part):
+    """``[dem]``: elevation GeoTIFF."""
+
+    band: int = 1
+
+
+class StatsPart(_Part):
+    """``[stats]``: per-unit table for linkage and efficiency."""
+
+    unit: str = Field(description="column holding the unit id")
+    population: str | None = None
+    inputs: list[str] = Field(default_factory=list)
+    outputs: list[str] = Field(default_factory=list)
+
+
+class Params(BaseModel):
+    """Analysis parameters; every one may be overridden in ``[params]``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    border_tolerance_m: float = Field(
+        100.0, gt=0, description="boundaries of two units closer than this are shared"
+    )
+    unit_overlap_min_km2: float = Field(
+        0.01, ge=0, description="overlaps of units smaller than this are ignored as slivers"
+    )
+    dem_min_coverage: float = Field(
+        0.99, ge=0, le=1, description="share of the units' area the DEM should cover"
+    )
+
+
+class Dataset(BaseModel):
+    """A validated dataset manifest with absolute paths."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    description: str | None = None
+    sites: SitesPart
+    units: UnitsPart
+    zones: ZonesPart | None = None
+    roads: RoadsPart | None = None
+    dem: DemPart | None = None
+    stats: StatsPart | None = None
+    params: Params = Field(default_factory=Params)
+    root: Path = Field(Path("."), description="folder of the manifest (set by the loader)")
+
+    @property
+    def manifest(self) -> Path:
+        """Path of the ``dataset.toml``."""
+        return self.root / MANIFEST_NAME
+
+    @property
+    def slug(self) -> str:
+        """Folder-safe short name: the dataset folder's name."""
+        return _slugify(self.root.name) or "dataset"
+
+    def parts(self) -> dict[str, _Part]:
+        """Return the parts present, by manifest section name."""
+        names = ("sites", "units", "zones", "roads", "dem", "stats")
+        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+
+
+def _slugify(text: str) -> str:
+    out = "".join(c if c.isalnum() or c in "-_" else "-" for c in text.strip().lower())
+    return "-".join(filter(None, out.split("-")))
+
+
+def _describe_error(err: dict[str, Any]) -> str:
+    loc = [str(p) for p in err["loc"]]
+    section = f"[{loc[0]}]" if len(loc) > 1 else "the top level"
+    key = loc[-1]
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        if loc[0] == "params" and len(loc) == 2:
+            known = ", ".join(Params.model_fields)
+            return f"unknown parameter '{key}' in [params]; known parameters are {known}"
+        return f"unknown key '{key}' in {section}; remove it or check its spelling"
+    if kind == "missing":
+        if len(loc) == 1:
+            return f"required section [{key}] is missing; add it (see README 'Bring your own data')"
+        return f"required key '{key}' is missing in {section}"
+    where = f"key '{key}' in {section}" if len(loc) > 1 else f"key '{key}'"
+    return f"{where} is invalid: {err['msg']}"
+
+
+def load_dataset(path: str | Path) -> Dataset:
+    """Read and validate a dataset manifest.
+
+    Parameters
+    ----------
+    path
+        A dataset folder (containing ``dataset.toml``) or the manifest file itself.
+
+    Returns
+    -------
+    Dataset
+        The validated manifest; part paths are absolute and exist.
+
+    Raises
+    ------
+    DatasetError
+        Missing manifest, TOML syntax error, unknown or missing keys, wrong types, or a part
+        whose file does not exist.
+    """
+    path = Path(path)
+    manifest = path / MANIFEST_NAME if path.is_dir() or path.suffix != ".toml" else path
+    if not manifest.is_file():
+        msg = (
+            f"{manifest}: no dataset manifest found; create one with "
+            f"'tia init {manifest.parent}' or write dataset.toml by hand"
+        )
+        raise DatasetError(msg)
+    try:
+        raw = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        msg = f"{manifest}: not valid TOML ({exc}); fix the syntax"
+        raise DatasetError(msg) from exc
+    if "root" in raw:
+        msg = f"{manifest}: unknown key 'root' at the top level; remove it"
+        raise DatasetError(msg)
+    root = manifest.parent.resolve()
+    try:
+        dataset = Dataset.model_validate({**raw, "root": root})
+    except ValidationError as exc:
+        errors = exc.errors()
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        msg = f"{manifest}: {_describe_error(errors[0])}{more}"
+        raise DatasetError(msg) from None
+    updates = {}
+    for section, part in dataset.parts().items():
+        full = (root / part.path).resolve()
+        if not full.exists():
+            msg = (
+                f"{manifest}: [{section}] path '{part.path}' does not exist ({full}); "
+                "fix the path or add the file"
+            )
+            raise DatasetError(msg)
+        updates[section] = part.model_copy(update={"path": full})
+    return dataset.model_copy(update=updates)

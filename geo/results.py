@@ -1,0 +1,194 @@
+"""The Results container and its writers (GeoPackage, run.json), published atomically.
+
+Results are written into a temporary sibling folder and moved into place only when every
+file is complete, so a failed run never leaves a half-written result and never damages the
+previous one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pyogrio
+
+from geo import __version__
+from geo.dataset import Dataset
+from geo.diagnostics import RunWarning
+from geo.sources import DemInfo
+
+__all__ = ["Results", "file_checksums", "write_results"]
+
+_VERSIONED = ("geopandas", "shapely", "pyproj", "pyogrio", "rasterio", "numpy", "pandas", "osmium")
+
+
+@dataclass
+class Results:
+    """Everything a run produced, in memory (all layers in EPSG:4326).
+
+    Attributes
+    ----------
+    dataset
+        The manifest that was analysed.
+    sites, units, zones, borders
+        Normalised layers; ``borders`` are the shared unit borders.
+    dem
+        Facts about the DEM when one was given.
+    sources
+        Per manifest part: format, encoding, CRS and counts, as learned by the loaders.
+    warnings
+        Findings that did not stop the run.
+    skipped
+        Analyses not run, with the reason.
+    timings
+        Seconds per stage.
+    """
+
+    dataset: Dataset
+    sites: gpd.GeoDataFrame
+    units: gpd.GeoDataFrame
+    zones: gpd.GeoDataFrame | None
+    borders: gpd.GeoDataFrame
+    dem: DemInfo | None = None
+    sources: dict[str, dict[str, Any]] = field(default_factory=dict)
+    warnings: list[RunWarning] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        """Return the headline counts of the run."""
+        has_unit = self.sites["unit_id"].astype(bool)
+        return {
+            "sites": len(self.sites),
+            "sites_outside_units": int((~has_unit).sum()),
+            "units": len(self.units),
+            "zones": 0 if self.zones is None else len(self.zones),
+            "unit_borders": len(self.borders),
+            "warnings": len(self.warnings),
+        }
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_checksums(dataset: Dataset) -> dict[str, Any]:
+    """Return SHA-256 checksums and sizes of the manifest and every input file.
+
+    Parameters
+    ----------
+    dataset
+        A loaded dataset (absolute paths).
+
+    Returns
+    -------
+    dict
+        Section name -> list of ``{"file", "bytes", "sha256"}`` (a folder lists its files).
+    """
+    out: dict[str, Any] = {}
+    named = {"manifest": dataset.manifest} | {k: p.path for k, p in dataset.parts().items()}
+    for section, path in named.items():
+        files = sorted(p for p in Path(path).rglob("*") if p.is_file()) if path.is_dir() else [path]
+        out[section] = [
+            {"file": str(f), "bytes": f.stat().st_size, "sha256": _sha256(f)} for f in files
+        ]
+    return out
+
+
+def _versions() -> dict[str, str]:
+    found = {"tia": __version__, "python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            continue
+    found["gdal"] = pyogrio.__gdal_version_string__
+    return found
+
+
+def _run_record(results: Results, written: list[str], started: datetime) -> dict[str, Any]:
+    return {
+        "dataset": results.dataset.name,
+        "manifest": str(results.dataset.manifest),
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "inputs": file_checksums(results.dataset),
+        "sources": results.sources,
+        "parameters": results.dataset.params.model_dump(),
+        "versions": _versions(),
+        "timings_s": {k: round(v, 4) for k, v in results.timings.items()},
+        "counts": results.counts(),
+        "skipped": results.skipped,
+        "warnings": [w.to_dict() for w in results.warnings],
+        "dem": asdict(results.dem) if results.dem is not None else None,
+        "outputs": written,
+    }
+
+
+def _write_files(results: Results, folder: Path, started: datetime) -> None:
+    gpkg = folder / "results.gpkg"
+    layers = {"sites": results.sites, "units": results.units, "unit_borders": results.borders}
+    if results.zones is not None:
+        layers["zones"] = results.zones
+    for layer, gdf in layers.items():
+        gdf.to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio")
+    written = ["results.gpkg", "run.json"]
+    record = _run_record(results, written, started)
+    (folder / "run.json").write_text(
+        json.dumps(record, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
+
+
+def write_results(results: Results, out_dir: str | Path, *, started: datetime) -> Path:
+    """Write the results to ``out_dir``, replacing its previous content atomically.
+
+    Parameters
+    ----------
+    results
+        What the pipeline produced.
+    out_dir
+        Destination folder (created with its parents when missing).
+    started
+        When the run started (recorded in run.json).
+
+    Returns
+    -------
+    pathlib.Path
+        The published folder.
+    """
+    out_dir = Path(out_dir).resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        _write_files(results, staging, started)
+        os.chmod(staging, 0o755)
+        retired = None
+        if out_dir.exists():
+            retired = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+            out_dir.rename(retired)
+        try:
+            staging.rename(out_dir)
+        except BaseException:
+            if retired is not None:
+                retired.rename(out_dir)  # put the previous results back
+            raise
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out_dir

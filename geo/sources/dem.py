@@ -1,0 +1,106 @@
+"""Elevation model (GeoTIFF): opened with rasterio, CRS required, coverage of the units checked.
+
+Terrain analysis (slope, zonal statistics) reads the raster later; this loader only proves it
+is usable and says how much of the study area it covers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import rasterio
+import rasterio.errors
+import rasterio.warp
+import shapely
+
+from geo.coords import WGS84, local_projected_crs
+from geo.dataset import DemPart
+from geo.diagnostics import RunWarning
+from geo.errors import DatasetError
+
+__all__ = ["DemInfo", "check_dem"]
+
+
+@dataclass(frozen=True)
+class DemInfo:
+    """Facts about a usable DEM."""
+
+    path: str
+    crs: str
+    width: int
+    height: int
+    resolution: tuple[float, float]
+    nodata: float | None
+    bounds_wgs84: tuple[float, float, float, float]
+    coverage: float
+    warnings: tuple[RunWarning, ...] = ()
+
+
+def check_dem(part: DemPart, units: gpd.GeoDataFrame, *, min_coverage: float = 0.99) -> DemInfo:
+    """Open the DEM and measure the share of the units' area it covers.
+
+    Parameters
+    ----------
+    part
+        The ``[dem]`` section (absolute path).
+    units
+        Units in EPSG:4326.
+    min_coverage
+        Below this share a warning is added.
+
+    Returns
+    -------
+    DemInfo
+        Size, CRS, resolution, bounds and coverage (0–1) of the raster.
+
+    Raises
+    ------
+    DatasetError
+        Unreadable raster, missing band, or a raster without a CRS.
+    """
+    path = Path(part.path)
+    try:
+        with rasterio.open(path) as src:
+            if src.crs is None:
+                msg = (
+                    f"{path}: the raster has no coordinate system; assign one "
+                    "(e.g. gdal_edit.py -a_srs EPSG:4326) and run again"
+                )
+                raise DatasetError(msg)
+            if not 1 <= part.band <= src.count:
+                msg = f"{path}: band {part.band} does not exist (the raster has {src.count})"
+                raise DatasetError(msg)
+            crs = src.crs
+            bounds = rasterio.warp.transform_bounds(crs, WGS84, *src.bounds, densify_pts=21)
+            width, height, res = src.width, src.height, src.res
+            nodata = src.nodatavals[part.band - 1]
+    except rasterio.errors.RasterioIOError as exc:
+        msg = f"{path}: cannot open as a raster ({exc}); check the file"
+        raise DatasetError(msg) from None
+    study = shapely.union_all(units.geometry.values)
+    projected = local_projected_crs(tuple(units.total_bounds))
+    footprint = gpd.GeoSeries([shapely.box(*bounds), study], crs=WGS84).to_crs(projected)
+    coverage = float(footprint.iloc[0].intersection(footprint.iloc[1]).area / footprint.iloc[1].area)
+    warnings: tuple[RunWarning, ...] = ()
+    if coverage < min_coverage:
+        warnings = (
+            RunWarning(
+                "dem_partial_coverage",
+                f"{path}: the DEM covers {coverage:.1%} of the units' area; terrain numbers "
+                "for the uncovered part will be missing",
+            ),
+        )
+    auth = crs.to_authority()
+    return DemInfo(
+        path=str(path),
+        crs=f"{auth[0]}:{auth[1]}" if auth else crs.to_wkt(),
+        width=width,
+        height=height,
+        resolution=(float(res[0]), float(res[1])),
+        nodata=nodata,
+        bounds_wgs84=tuple(float(b) for b in bounds),  # type: ignore[arg-type]
+        coverage=coverage,
+        warnings=warnings,
+    )

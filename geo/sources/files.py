@@ -1,0 +1,369 @@
+"""Reading the files people have: delimited text in any Chinese encoding, Excel, GIS layers.
+
+Every failure becomes a :class:`~geo.errors.DatasetError` naming the file and what to do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+import charset_normalizer
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pyogrio.errors
+
+from geo.coords import to_wgs84_gdf
+from geo.errors import DatasetError
+
+__all__ = [
+    "FileKind",
+    "check_zip_members",
+    "detect_encoding",
+    "file_kind",
+    "find_column",
+    "read_excel_table",
+    "read_text_table",
+    "read_vector",
+]
+
+FileKind = Literal["table", "excel", "osm", "vector", "raster"]
+
+_OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz")
+_TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
+_EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+_RASTER_SUFFIXES = (".tif", ".tiff")
+_VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".kml", ".gml")
+_ASSUMED_WGS84 = (".geojson", ".json", ".kml")  # formats whose specification fixes WGS-84
+
+
+def file_kind(path: Path) -> FileKind:
+    """Classify an input path by its name (a folder is a shapefile folder).
+
+    Parameters
+    ----------
+    path
+        File or folder.
+
+    Returns
+    -------
+    str
+        ``"table"``, ``"excel"``, ``"osm"``, ``"vector"`` or ``"raster"``.
+
+    Raises
+    ------
+    DatasetError
+        For an unsupported file type.
+    """
+    name = path.name.lower()
+    if path.is_dir():
+        return "vector"
+    for kind, suffixes in (
+        ("osm", _OSM_SUFFIXES),
+        ("table", _TABLE_SUFFIXES),
+        ("excel", _EXCEL_SUFFIXES),
+        ("raster", _RASTER_SUFFIXES),
+        ("vector", _VECTOR_SUFFIXES),
+    ):
+        if name.endswith(suffixes):
+            return kind  # type: ignore[return-value]
+    supported = ", ".join(
+        _TABLE_SUFFIXES + _EXCEL_SUFFIXES + _VECTOR_SUFFIXES + _OSM_SUFFIXES + _RASTER_SUFFIXES
+    )
+    msg = f"{path}: unsupported file type; use one of {supported}"
+    raise DatasetError(msg)
+
+
+def _require_content(path: Path) -> bytes:
+    data = path.read_bytes()
+    if not data.strip():
+        msg = f"{path}: the file is empty; export the data again or point the manifest elsewhere"
+        raise DatasetError(msg)
+    return data
+
+
+def detect_encoding(data: bytes) -> str:
+    """Detect the text encoding of a delimited file.
+
+    Order: a byte-order mark; strict UTF-8; strict GB18030 (a superset of GBK and GB2312,
+    what Chinese Excel and WPS write); then charset-normalizer's best guess.
+
+    Parameters
+    ----------
+    data
+        The file's bytes.
+
+    Returns
+    -------
+    str
+        A Python codec name: ``utf-8-sig``, ``utf-16``, ``utf-8``, ``gb18030`` or another.
+
+    Raises
+    ------
+    DatasetError
+        If no encoding decodes the bytes.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
+        msg = "cannot tell the text encoding; save the file as UTF-8"
+        raise DatasetError(msg)
+    return best.encoding
+
+
+def read_text_table(path: Path) -> tuple[pd.DataFrame, str]:
+    """Read a delimited text file with every cell as a string.
+
+    Parameters
+    ----------
+    path
+        CSV/TSV/TXT file in any encoding :func:`detect_encoding` recognises; the delimiter
+        (comma, semicolon, tab or bar) is sniffed.
+
+    Returns
+    -------
+    tuple
+        The table (string cells, empty string for blanks) and the encoding used.
+
+    Raises
+    ------
+    DatasetError
+        Empty file, undecodable text, malformed rows, or no data rows.
+    """
+    data = _require_content(path)
+    try:
+        encoding = detect_encoding(data)
+    except DatasetError as exc:
+        msg = f"{path}: {exc}"
+        raise DatasetError(msg) from None
+    text = data.decode(encoding)
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    try:
+        table = pd.read_csv(
+            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, encoding=None
+        )
+    except pd.errors.ParserError as exc:
+        msg = f"{path}: malformed table ({exc}); check the delimiters and quotes on that line"
+        raise DatasetError(msg) from None
+    table.columns = [str(c).strip() for c in table.columns]
+    if table.empty:
+        msg = f"{path}: the table has a header but no data rows; add rows or fix the export"
+        raise DatasetError(msg)
+    return table, encoding
+
+
+def read_excel_table(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    """Read one worksheet of an Excel workbook with every cell as a string.
+
+    Parameters
+    ----------
+    path
+        ``.xlsx``/``.xlsm`` workbook.
+    sheet
+        Worksheet name or index; the first sheet when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        String cells, empty string for blanks.
+
+    Raises
+    ------
+    DatasetError
+        Unreadable workbook, unknown sheet, or no data rows.
+    """
+    _require_content(path)
+    try:
+        table = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="openpyxl")
+    except (ValueError, KeyError, zipfile.BadZipFile, OSError) as exc:
+        msg = f"{path}: cannot read the workbook ({exc}); check the file and the 'sheet' key"
+        raise DatasetError(msg) from None
+    table = table.fillna("")
+    table.columns = [str(c).strip() for c in table.columns]
+    if table.empty:
+        msg = f"{path}: the worksheet has no data rows; add rows or choose another sheet"
+        raise DatasetError(msg)
+    return table
+
+
+def check_zip_members(path: Path) -> list[str]:
+    """Refuse archives whose members would land outside their folder (zip-slip).
+
+    Parameters
+    ----------
+    path
+        A ``.zip`` file.
+
+    Returns
+    -------
+    list of str
+        The member names.
+
+    Raises
+    ------
+    DatasetError
+        Not a zip archive, or a member path that is absolute or climbs with ``..``.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile:
+        msg = f"{path}: not a valid zip archive; re-create the archive"
+        raise DatasetError(msg) from None
+    for name in names:
+        parts = PurePosixPath(name.replace("\\", "/")).parts
+        if name.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
+            msg = (
+                f"{path}: archive member '{name}' points outside the archive's folder "
+                "(zip-slip); re-create the archive with relative paths only"
+            )
+            raise DatasetError(msg)
+    return names
+
+
+def _vector_source(path: Path, layer: str | None, section: str) -> tuple[str, str | None]:
+    """Return what pyogrio should open and the layer to read."""
+    source = path
+    if path.is_dir():
+        shapefiles = sorted(path.glob("*.shp"))
+        if layer is not None and (path / f"{layer}.shp").exists():
+            return str(path / f"{layer}.shp"), None
+        if len(shapefiles) != 1:
+            found = ", ".join(p.name for p in shapefiles) or "none"
+            msg = (
+                f"{path}: the folder must hold exactly one shapefile (found: {found}); "
+                f"name one with layer = \"...\" in [{section}]"
+            )
+            raise DatasetError(msg)
+        return str(shapefiles[0]), None
+    _require_content(path)
+    if path.suffix.lower() == ".zip":
+        check_zip_members(path)
+    try:
+        layers = [str(row[0]) for row in pyogrio.list_layers(source)]
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        msg = f"{path}: cannot open as a GIS layer ({exc}); check the file"
+        raise DatasetError(msg) from None
+    if layer is not None and layer not in layers:
+        msg = f"{path}: no layer '{layer}' (layers: {', '.join(layers)}); fix 'layer' in [{section}]"
+        raise DatasetError(msg)
+    if layer is None and len(layers) > 1:
+        msg = (
+            f"{path}: the file has several layers ({', '.join(layers)}); "
+            f"name one with layer = \"...\" in [{section}]"
+        )
+        raise DatasetError(msg)
+    return str(source), layer
+
+
+def read_vector(
+    path: Path, *, layer: str | None, coords: str | None, section: str
+) -> tuple[gpd.GeoDataFrame, str | None]:
+    """Read a GIS layer (GeoJSON, GeoPackage, Shapefile file/folder/zip...) into EPSG:4326.
+
+    Parameters
+    ----------
+    path
+        File or shapefile folder.
+    layer
+        Layer name, required when the source has several.
+    coords
+        Declared coordinate system (overrides the file's); needed when the file has none.
+    section
+        Manifest section, for messages.
+
+    Returns
+    -------
+    tuple
+        The layer in EPSG:4326 and the source CRS as text (None for declared datums).
+
+    Raises
+    ------
+    DatasetError
+        Unreadable file, ambiguous layer, no features, or no coordinate system.
+    """
+    source, layer_name = _vector_source(path, layer, section)
+    try:
+        gdf = gpd.read_file(source, layer=layer_name, engine="pyogrio")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        msg = f"{path}: cannot read the layer ({exc}); check the file"
+        raise DatasetError(msg) from None
+    if gdf.empty:
+        msg = f"{path}: the layer has no features; export the data again"
+        raise DatasetError(msg)
+    if gdf.crs is None and coords is None:
+        if path.name.lower().endswith(_ASSUMED_WGS84):
+            coords = "wgs84"
+        else:
+            msg = (
+                f"{path}: the layer has no coordinate system (a shapefile's .prj is missing?); "
+                f"add coords = \"wgs84\" (or gcj02, bd09, an EPSG code) to [{section}]"
+            )
+            raise DatasetError(msg)
+    source_crs = coords or (gdf.crs.to_string() if gdf.crs is not None else None)
+    return to_wgs84_gdf(gdf, coords), source_crs
+
+
+def find_column(
+    columns: list[str],
+    requested: str | None,
+    candidates: tuple[str, ...],
+    *,
+    path: Path,
+    key: str,
+    section: str,
+) -> str | None:
+    """Find the column for a field: the manifest's name, else the first known alias.
+
+    Parameters
+    ----------
+    columns
+        Columns of the table.
+    requested
+        Column named in the manifest, or None to look for ``candidates``.
+    candidates
+        Usual names of the field (matched case-insensitively).
+    path, key, section
+        For the error message.
+
+    Returns
+    -------
+    str or None
+        The column, or None when nothing was requested and no alias is present.
+
+    Raises
+    ------
+    DatasetError
+        If the manifest names a column the table does not have.
+    """
+    if requested is not None:
+        if requested in columns:
+            return requested
+        msg = (
+            f"{path}: column '{requested}' named by '{key}' in [{section}] is not in the file "
+            f"(columns: {', '.join(columns)}); fix the name"
+        )
+        raise DatasetError(msg)
+    lowered = {c.lower(): c for c in columns}
+    for candidate in candidates:
+        if candidate.lower() in lowered:
+            return lowered[candidate.lower()]
+    return None

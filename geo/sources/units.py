@@ -1,0 +1,228 @@
+"""Administrative units and special zones: polygon layers.
+
+Output schema (EPSG:4326):
+
+============ ============= ============================================================
+column       type          meaning
+============ ============= ============================================================
+unit_id      str           id column named in the manifest (zones: ``zone_id``)
+name         str           name column named in the manifest
+name_en      str           English name when the manifest names a column, else empty
+area_km2     float         geodesic area
+geometry     MultiPolygon  repaired with ``make_valid`` where invalid
+============ ============= ============================================================
+
+Other source columns are kept. Overlaps between units larger than
+``params.unit_overlap_min_km2`` are reported as warnings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import shapely
+
+from geo.coords import WGS84, local_projected_crs
+from geo.dataset import UnitsPart, ZonesPart
+from geo.diagnostics import RunWarning
+from geo.errors import DatasetError
+from geo.sources.files import file_kind, find_column, read_vector
+from geo.sources.layer import LoadedLayer
+
+__all__ = ["UNIT_COLUMNS", "load_units", "load_zones"]
+
+UNIT_COLUMNS = ["unit_id", "name", "name_en", "area_km2"]
+_GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """Keep the polygonal part of a repaired geometry as a MultiPolygon."""
+    if geom.geom_type == "MultiPolygon":
+        return geom
+    if geom.geom_type == "Polygon":
+        return shapely.MultiPolygon([geom])
+    parts = [g for g in shapely.get_parts(geom) if g.geom_type in ("Polygon", "MultiPolygon")]
+    polys = [p for g in parts for p in shapely.get_parts(g)]
+    return shapely.MultiPolygon(polys)
+
+
+def _check_geometry_types(gdf: gpd.GeoDataFrame, path: Path, id_col: str, what: str) -> None:
+    types = gdf.geom_type
+    missing = gdf.geometry.isna() | gdf.geometry.is_empty
+    if missing.any():
+        i = int(np.flatnonzero(missing.to_numpy())[0])
+        msg = (
+            f"{path}: feature {i + 1} ({id_col} {gdf[id_col].iloc[i]}) has no geometry; "
+            f"give every {what} its polygon or remove the feature"
+        )
+        raise DatasetError(msg)
+    wrong = ~types.isin(["Polygon", "MultiPolygon"])
+    if wrong.any():
+        i = int(np.flatnonzero(wrong.to_numpy())[0])
+        msg = (
+            f"{path}: feature {i + 1} ({id_col} {gdf[id_col].iloc[i]}) is a {types.iloc[i]}, "
+            f"but {what}s must be polygons (Polygon or MultiPolygon); use the boundary layer"
+        )
+        raise DatasetError(msg)
+
+
+def _overlap_warnings(
+    gdf: gpd.GeoDataFrame, path: Path, min_km2: float, what: str
+) -> list[RunWarning]:
+    proj = gdf.to_crs(local_projected_crs(tuple(gdf.total_bounds)))
+    left, right = proj.sindex.query(proj.geometry, predicate="intersects")
+    pairs = left < right
+    left, right = left[pairs], right[pairs]
+    if len(left) == 0:
+        return []
+    shared = shapely.intersection(proj.geometry.values[left], proj.geometry.values[right])
+    area_km2 = shapely.area(shared) / 1e6
+    big = area_km2 > min_km2
+    if not big.any():
+        return []
+    ids = gdf["unit_id" if "unit_id" in gdf else "zone_id"].to_numpy()
+    items = [
+        f"{ids[a]} / {ids[b]}: {area:.3f} km²"
+        for a, b, area in zip(left[big], right[big], area_km2[big], strict=True)
+    ]
+    return [
+        RunWarning(
+            f"{what}s_overlap",
+            f"{path}: {len(items)} pairs of {what}s overlap by more than {min_km2:g} km²; "
+            "sites in the overlap are assigned to the first",
+            items,
+        )
+    ]
+
+
+def _load_polygons(
+    path: Path,
+    *,
+    layer: str | None,
+    coords: str | None,
+    columns: dict[str, str | None],
+    section: str,
+    what: str,
+) -> LoadedLayer:
+    if file_kind(path) != "vector":
+        msg = f"{path}: {what}s must be a polygon layer (GeoJSON, GeoPackage, Shapefile)"
+        raise DatasetError(msg)
+    gdf, source_crs = read_vector(path, layer=layer, coords=coords, section=section)
+    attrs = [c for c in gdf.columns if c != "geometry"]
+    found = {
+        out: find_column(attrs, col, (), path=path, key=key, section=section)
+        if col is not None
+        else None
+        for out, (key, col) in {
+            f"{what}_id": ("id", columns["id"]),
+            "name": ("name", columns["name"]),
+            "name_en": ("name_en", columns.get("name_en")),
+        }.items()
+    }
+    id_col = found[f"{what}_id"] or "feature"
+    if found[f"{what}_id"] is None:
+        gdf[id_col] = [f"{what[0].upper()}{i:03d}" for i in range(1, len(gdf) + 1)]
+    ids = gdf[id_col].astype(str).str.strip()
+    _check_geometry_types(gdf, path, id_col, what)
+    if ids.duplicated().any():
+        dup = ids[ids.duplicated()].iloc[0]
+        msg = f"{path}: {what} id '{dup}' appears more than once in column '{id_col}'; ids must be unique"
+        raise DatasetError(msg)
+    invalid = ~gdf.geometry.is_valid
+    geoms = gdf.geometry.values.copy()
+    geoms[invalid.to_numpy()] = shapely.make_valid(geoms[invalid.to_numpy()])
+    geoms = np.array([_polygonal(g) for g in geoms], dtype=object)
+    out = pd.DataFrame({f"{what}_id": ids})
+    out["name"] = gdf[found["name"]].astype(str).str.strip() if found["name"] else ids
+    out["name_en"] = gdf[found["name_en"]].fillna("").astype(str) if found["name_en"] else ""
+    out["area_km2"] = [abs(_GEOD.geometry_area_perimeter(g)[0]) / 1e6 for g in geoms]
+    used = {c for c in found.values() if c} | {id_col, "geometry"}
+    extras = gdf[[c for c in gdf.columns if c not in used and c not in out.columns]]
+    result = gpd.GeoDataFrame(
+        pd.concat([out, extras.reset_index(drop=True)], axis=1), geometry=geoms, crs=WGS84
+    )
+    warnings = []
+    if invalid.any():
+        warnings.append(
+            RunWarning(
+                f"{what}_geometry_repaired",
+                f"{path}: {int(invalid.sum())} invalid {what} geometries were repaired with make_valid",
+                list(ids[invalid.to_numpy()]),
+            )
+        )
+    info = {
+        "path": str(path),
+        "format": "vector",
+        "source_crs": source_crs,
+        "features": len(result),
+        "repaired": int(invalid.sum()),
+    }
+    return LoadedLayer(result, info, warnings)
+
+
+def load_units(part: UnitsPart, *, overlap_min_km2: float = 0.01) -> LoadedLayer:
+    """Load the administrative units.
+
+    Parameters
+    ----------
+    part
+        The ``[units]`` section (absolute path).
+    overlap_min_km2
+        Overlaps between two units above this area are reported.
+
+    Returns
+    -------
+    LoadedLayer
+        Units with :data:`UNIT_COLUMNS`, extra source columns and MultiPolygon geometry.
+
+    Raises
+    ------
+    DatasetError
+        Non-polygon features, missing id/name columns, duplicate ids, unreadable files.
+    """
+    loaded = _load_polygons(
+        Path(part.path),
+        layer=part.layer,
+        coords=part.coords,
+        columns={"id": part.id, "name": part.name, "name_en": part.name_en},
+        section="units",
+        what="unit",
+    )
+    loaded.warnings.extend(_overlap_warnings(loaded.data, part.path, overlap_min_km2, "unit"))
+    return loaded
+
+
+def load_zones(part: ZonesPart, *, overlap_min_km2: float = 0.01) -> LoadedLayer:
+    """Load special zones (same rules as units; columns ``zone_id, name, name_en``).
+
+    Parameters
+    ----------
+    part
+        The ``[zones]`` section (absolute path).
+    overlap_min_km2
+        Overlaps between two zones above this area are reported.
+
+    Returns
+    -------
+    LoadedLayer
+        Zones in EPSG:4326.
+
+    Raises
+    ------
+    DatasetError
+        As :func:`load_units`.
+    """
+    loaded = _load_polygons(
+        Path(part.path),
+        layer=part.layer,
+        coords=part.coords,
+        columns={"id": part.id, "name": part.name},
+        section="zones",
+        what="zone",
+    )
+    loaded.warnings.extend(_overlap_warnings(loaded.data, part.path, overlap_min_km2, "zone"))
+    return loaded

@@ -18,7 +18,13 @@ import shapely
 from geo.coords import WGS84, local_projected_crs
 from geo.diagnostics import RunWarning
 
-__all__ = ["assign_units", "border_distance", "shared_borders", "unit_name_key"]
+__all__ = [
+    "assign_units",
+    "border_distance",
+    "shared_borders",
+    "unit_borders",
+    "unit_name_key",
+]
 
 _GEOD = pyproj.Geod(ellps="WGS84")
 _SUFFIXES = (
@@ -126,76 +132,103 @@ def assign_units(
     return out, warnings
 
 
-def _directed_borders(
-    units: gpd.GeoDataFrame, tolerance_m: float
-) -> tuple[gpd.GeoDataFrame, pyproj.CRS]:
-    """Return, in a projected CRS, the part of unit i's boundary within tolerance of unit j."""
-    crs = local_projected_crs(tuple(units.total_bounds))
-    proj = units.to_crs(crs)
-    geoms = proj.geometry.values
-    left, right = proj.sindex.query(geoms, predicate="dwithin", distance=tolerance_m)
-    keep = left != right
-    left, right = left[keep], right[keep]
-    lines = shapely.intersection(
-        shapely.boundary(geoms[left]), shapely.buffer(geoms[right], tolerance_m)
-    )
-    lines = shapely.line_merge(lines)
-    length = shapely.length(lines)
-    real = length > tolerance_m  # corners that only touch are not shared borders
-    ids = units["unit_id"].to_numpy()
-    return (
-        gpd.GeoDataFrame(
-            {"unit_id": ids[left[real]], "neighbour_id": ids[right[real]]},
-            geometry=lines[real],
-            crs=crs,
-        ),
-        crs,
-    )
+def _boundary_segments(geom: shapely.Geometry, max_length: float) -> np.ndarray:
+    """Split a polygon's boundary into two-point segments no longer than ``max_length``."""
+    segments = []
+    for part in shapely.get_parts(shapely.segmentize(shapely.boundary(geom), max_length)):
+        xy = shapely.get_coordinates(part)
+        segments.append(shapely.linestrings(np.stack([xy[:-1], xy[1:]], axis=1)))
+    return np.concatenate(segments) if segments else np.array([], dtype=object)
 
 
-def shared_borders(units: gpd.GeoDataFrame, *, tolerance_m: float = 100.0) -> gpd.GeoDataFrame:
-    """Return the borders shared by neighbouring units.
+def unit_borders(units: gpd.GeoDataFrame, *, tolerance_m: float = 100.0) -> gpd.GeoDataFrame:
+    """Find the stretches of each unit's boundary that it shares with each neighbour.
+
+    Each unit's boundary is cut into pieces of at most ``tolerance_m / 2``. A piece belongs
+    to the nearest other unit within ``tolerance_m``, unless the outside of the study area
+    (all units, with gaps narrower than the tolerance closed) is nearer: digitising gaps are
+    absorbed and the outer edge of the study area is never a shared border. Distances are
+    found with one spatial index over every boundary segment (no loop over unit pairs).
 
     Parameters
     ----------
     units
         Units in EPSG:4326 with ``unit_id``.
     tolerance_m
-        Boundaries closer than this count as shared (absorbs digitising gaps).
+        Boundaries closer than this count as shared.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        One row per neighbouring pair (``unit_a < unit_b``): ``unit_a``, ``unit_b``,
-        ``length_km`` (geodesic) and the border line (EPSG:4326).
+        Directed rows (both A->B and B->A): ``unit_id``, ``neighbour_id``, ``length_km``
+        (geodesic) and the stretch of ``unit_id``'s boundary (EPSG:4326).
     """
-    directed, _ = _directed_borders(units, tolerance_m)
-    pairs = directed[directed["unit_id"] < directed["neighbour_id"]]
-    lines = pairs.to_crs(WGS84)
-    return gpd.GeoDataFrame(
+    crs = local_projected_crs(tuple(units.total_bounds))
+    geoms = units.to_crs(crs).geometry.values
+    study = shapely.buffer(shapely.buffer(shapely.union_all(geoms), tolerance_m), -tolerance_m)
+    edges = [_boundary_segments(g, np.inf) for g in geoms] + [_boundary_segments(study, np.inf)]
+    edge_owner = np.repeat(np.arange(len(edges)), [len(e) for e in edges])  # last = outside
+    tree = shapely.STRtree(np.concatenate(edges))
+    pieces_by_unit = [_boundary_segments(g, tolerance_m / 2) for g in geoms]
+    pieces = np.concatenate(pieces_by_unit)
+    piece_owner = np.repeat(np.arange(len(geoms)), [len(p) for p in pieces_by_unit])
+    middles = shapely.line_interpolate_point(pieces, 0.5, normalized=True)
+    piece_idx, edge_idx = tree.query(middles, predicate="dwithin", distance=tolerance_m)
+    other = edge_owner[edge_idx]
+    keep = other != piece_owner[piece_idx]
+    near = pd.DataFrame(
         {
-            "unit_a": pairs["unit_id"].to_numpy(),
-            "unit_b": pairs["neighbour_id"].to_numpy(),
-            "length_km": [_GEOD.geometry_length(g) / 1000 for g in lines.geometry],
-        },
-        geometry=lines.geometry.to_numpy(),
-        crs=WGS84,
+            "piece": piece_idx[keep],
+            "other": other[keep],
+            "dist": shapely.distance(middles[piece_idx[keep]], tree.geometries[edge_idx[keep]]),
+        }
+    )
+    # nearest owner per piece; on a tie a unit wins over the outside (sorted before it)
+    nearest = near.sort_values(["piece", "dist", "other"]).drop_duplicates("piece")
+    nearest = nearest[nearest["other"] < len(geoms)]
+    ids = units["unit_id"].to_numpy()
+    rows = []
+    for (owner, other_unit), group in nearest.groupby(
+        [piece_owner[nearest["piece"].to_numpy()], nearest["other"].to_numpy()]
+    ):
+        line = shapely.line_merge(shapely.multilinestrings(pieces[group["piece"].to_numpy()]))
+        rows.append((ids[owner], ids[other_unit], line))
+    borders = gpd.GeoDataFrame(
+        rows or None, columns=["unit_id", "neighbour_id", "geometry"], geometry="geometry", crs=crs
+    )
+    borders = borders[borders.length > tolerance_m].to_crs(WGS84).reset_index(drop=True)
+    borders.insert(2, "length_km", [_GEOD.geometry_length(g) / 1000 for g in borders.geometry])
+    return borders
+
+
+def shared_borders(borders: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return one row per neighbouring pair from the directed :func:`unit_borders`.
+
+    Parameters
+    ----------
+    borders
+        Output of :func:`unit_borders`.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``unit_a < unit_b``, ``length_km`` and the border line (taken from ``unit_a``'s side).
+    """
+    pairs = borders[borders["unit_id"] < borders["neighbour_id"]]
+    return pairs.rename(columns={"unit_id": "unit_a", "neighbour_id": "unit_b"}).reset_index(
+        drop=True
     )
 
 
-def border_distance(
-    sites: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, tolerance_m: float = 100.0
-) -> gpd.GeoDataFrame:
+def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Measure each site's geodesic distance to the nearest border its unit shares.
 
     Parameters
     ----------
     sites
         Sites in EPSG:4326 with ``unit_id`` (from :func:`assign_units`).
-    units
-        Units in EPSG:4326.
-    tolerance_m
-        As in :func:`shared_borders`.
+    borders
+        Directed borders from :func:`unit_borders`.
 
     Returns
     -------
@@ -203,33 +236,37 @@ def border_distance(
         A copy of ``sites`` with ``border_km`` (NaN outside units or for a unit without
         neighbours) and ``border_unit`` (the neighbour across that border).
     """
-    directed, crs = _directed_borders(units, tolerance_m)
+    out = sites.copy()
+    out["border_km"] = np.nan
+    out["border_unit"] = ""
+    if borders.empty or sites.empty:
+        return out
+    crs = local_projected_crs(tuple(borders.total_bounds))
+    lines = borders.to_crs(crs).geometry.values
     points = sites.to_crs(crs).geometry.values
     best = np.full(len(sites), np.inf)
     neighbour = np.full(len(sites), "", dtype=object)
     nearest = np.full(len(sites), None, dtype=object)
     unit_of_site = sites["unit_id"].to_numpy()
-    for row in directed.itertuples():
-        mask = unit_of_site == row.unit_id
+    for line, unit_id, neighbour_id in zip(
+        lines, borders["unit_id"], borders["neighbour_id"], strict=True
+    ):
+        mask = unit_of_site == unit_id
         if not mask.any():
             continue
-        d = shapely.distance(points[mask], row.geometry)
+        d = shapely.distance(points[mask], line)
         better = d < best[mask]
         idx = np.flatnonzero(mask)[better]
         best[idx] = d[better]
-        neighbour[idx] = row.neighbour_id
-        nearest[idx] = shapely.shortest_line(points[idx], row.geometry)
-    out = sites.copy()
+        neighbour[idx] = neighbour_id
+        nearest[idx] = shapely.shortest_line(points[idx], line)
     found = np.isfinite(best)
-    km = np.full(len(sites), np.nan)
     if found.any():
-        lines = gpd.GeoSeries(nearest[found], crs=crs).to_crs(WGS84).values
-        start = shapely.get_point(lines, 0)
-        end = shapely.get_point(lines, 1)
+        legs = gpd.GeoSeries(nearest[found], crs=crs).to_crs(WGS84).values
+        start, end = shapely.get_point(legs, 0), shapely.get_point(legs, 1)
         _, _, metres = _GEOD.inv(
             shapely.get_x(start), shapely.get_y(start), shapely.get_x(end), shapely.get_y(end)
         )
-        km[found] = metres / 1000.0
-    out["border_km"] = km
+        out.loc[found, "border_km"] = metres / 1000.0
     out["border_unit"] = neighbour
     return out

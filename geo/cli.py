@@ -61,7 +61,9 @@ def _progress(quiet: bool) -> Iterator[StageCallback | None]:
         task = progress.add_task("starting", total=None)
 
         def on_stage(name: str, index: int, total: int) -> None:
-            progress.update(task, description=f"[{index + 1}/{total}] {name}", total=total, completed=index)
+            progress.update(
+                task, description=f"[{index + 1}/{total}] {name}", total=total, completed=index
+            )
 
         yield on_stage
 
@@ -79,11 +81,23 @@ def _summary(results: Results) -> Table:
     table.add_column("what was found")
     for section, info in results.sources.items():
         facts = []
-        for key in ("format", "encoding", "source_crs", "sites", "features", "rows_skipped", "repaired"):
+        for key in (
+            "format",
+            "encoding",
+            "source_crs",
+            "sites",
+            "features",
+            "rows_skipped",
+            "repaired",
+        ):
             if info.get(key) not in (None, 0, ""):
                 facts.append(f"{key}={info[key]}")
         if section == "dem" and results.dem is not None:
-            facts = [f"crs={results.dem.crs}", f"{results.dem.width}x{results.dem.height}", f"coverage={results.dem.coverage:.1%}"]
+            facts = [
+                f"crs={results.dem.crs}",
+                f"{results.dem.width}x{results.dem.height}",
+                f"coverage={results.dem.coverage:.1%}",
+            ]
         table.add_row(section, escape(", ".join(facts)))
     counts = results.counts()
     table.add_row("result", ", ".join(f"{k}={v}" for k, v in counts.items()))
@@ -139,7 +153,9 @@ def analyze(
 @app.command()
 def init(
     folder: Annotated[Path, typer.Argument(help="folder of data files")],
-    force: Annotated[bool, typer.Option("--force", help="replace an existing dataset.toml")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="replace an existing dataset.toml")
+    ] = False,
 ) -> None:
     """Write dataset.toml for a folder of data files and say what was guessed."""
     with _user_errors():

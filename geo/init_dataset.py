@@ -73,7 +73,9 @@ def _guess_table(path: Path, guess: ManifestGuess) -> None:
         )
     elif "stats" not in guess.sections and (unit := _pick(columns, _ID_NAMES, path)):
         guess.sections["stats"] = {"path": path.name, "unit": unit}
-        guess.reasons.append(f"stats: {path.name} (a table without coordinates; unit column '{unit}')")
+        guess.reasons.append(
+            f"stats: {path.name} (a table without coordinates; unit column '{unit}')"
+        )
 
 
 def _guess_layer(path: Path, guess: ManifestGuess) -> None:
@@ -128,7 +130,9 @@ def guess_manifest(folder: Path) -> ManifestGuess:
         msg = f"{folder}: not a folder; give the folder that holds your data files"
         raise DatasetError(msg)
     guess = ManifestGuess()
-    files = sorted(p for p in folder.iterdir() if not p.name.startswith(".") and p.name != MANIFEST_NAME)
+    files = sorted(
+        p for p in folder.iterdir() if not p.name.startswith(".") and p.name != MANIFEST_NAME
+    )
     osm_files = []
     for path in files:
         try:
@@ -154,7 +158,11 @@ def guess_manifest(folder: Path) -> ManifestGuess:
             guess.reasons.append(f"roads: {path.name} (OpenStreetMap highways)")
     for required in ("sites", "units"):
         if required not in guess.sections:
-            what = "a table with lon/lat, a point layer or an OSM file" if required == "sites" else "a polygon layer of administrative units"
+            what = (
+                "a table with lon/lat, a point layer or an OSM file"
+                if required == "sites"
+                else "a polygon layer of administrative units"
+            )
             msg = f"{folder}: found no {required} ({what}); add the file and run tia init again"
             raise DatasetError(msg)
     if "units" in guess.sections and not {"id", "name"} <= set(guess.sections["units"]):

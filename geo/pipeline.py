@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
 
-from geo.admin import assign_units, border_distance, shared_borders
+from geo.admin import assign_units, border_distance, shared_borders, unit_borders
 from geo.dataset import Dataset
 from geo.diagnostics import RunWarning
 from geo.errors import DatasetError
@@ -108,8 +108,9 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         sites, more = assign_units(sites, units)
         warnings.extend(more)
     with stage("measure borders"):
-        borders = shared_borders(units, tolerance_m=params.border_tolerance_m)
-        sites = border_distance(sites, units, tolerance_m=params.border_tolerance_m)
+        directed = unit_borders(units, tolerance_m=params.border_tolerance_m)
+        sites = border_distance(sites, directed)
+        borders = shared_borders(directed)
     return Results(
         dataset=dataset,
         sites=sites,

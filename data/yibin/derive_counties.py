@@ -57,14 +57,13 @@ SIMPLIFY_M = 50.0
 
 def english_name(name: str) -> str:
     """Romanise a county name: pinyin of the stem plus an English suffix."""
-    for suffix, english in SUFFIXES:
+    stem, english = name, ""
+    for suffix, translation in SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
-            stem = name[: -len(suffix)]
+            stem, english = name[: -len(suffix)], translation
             break
-    else:
-        stem, english = name, ""
     roman = PINYIN_OVERRIDES.get(stem) or "".join(lazy_pinyin(stem)).capitalize()
-    if roman.lower() in ("jiangan",):
+    if roman == "Jiangan":
         roman = "Jiang'an"
     return roman + english
 
@@ -100,9 +99,12 @@ def main() -> None:
     is_yibin = counties["prefecture"] == YIBIN
     yibin = shapely.union_all(counties.geometry[is_yibin].values)
     near_border = shapely.buffer(shapely.boundary(yibin), 200.0)
-    shared_km = shapely.length(
-        shapely.intersection(shapely.boundary(counties.geometry.values), near_border)
-    ) / 1000.0
+    shared_km = (
+        shapely.length(
+            shapely.intersection(shapely.boundary(counties.geometry.values), near_border)
+        )
+        / 1000.0
+    )
     keep = is_yibin | (shared_km > MIN_SHARED_KM)
     chosen = counties.loc[keep].copy()
     chosen.geometry = shapely.coverage_simplify(chosen.geometry.values, SIMPLIFY_M)

@@ -82,7 +82,9 @@ def check_dem(part: DemPart, units: gpd.GeoDataFrame, *, min_coverage: float = 0
     study = shapely.union_all(units.geometry.values)
     projected = local_projected_crs(tuple(units.total_bounds))
     footprint = gpd.GeoSeries([shapely.box(*bounds), study], crs=WGS84).to_crs(projected)
-    coverage = float(footprint.iloc[0].intersection(footprint.iloc[1]).area / footprint.iloc[1].area)
+    coverage = float(
+        footprint.iloc[0].intersection(footprint.iloc[1]).area / footprint.iloc[1].area
+    )
     warnings: tuple[RunWarning, ...] = ()
     if coverage < min_coverage:
         warnings = (

@@ -250,7 +250,7 @@ def _vector_source(path: Path, layer: str | None, section: str) -> tuple[str, st
             found = ", ".join(p.name for p in shapefiles) or "none"
             msg = (
                 f"{path}: the folder must hold exactly one shapefile (found: {found}); "
-                f"name one with layer = \"...\" in [{section}]"
+                f'name one with layer = "..." in [{section}]'
             )
             raise DatasetError(msg)
         return str(shapefiles[0]), None
@@ -263,12 +263,14 @@ def _vector_source(path: Path, layer: str | None, section: str) -> tuple[str, st
         msg = f"{path}: cannot open as a GIS layer ({exc}); check the file"
         raise DatasetError(msg) from None
     if layer is not None and layer not in layers:
-        msg = f"{path}: no layer '{layer}' (layers: {', '.join(layers)}); fix 'layer' in [{section}]"
+        msg = (
+            f"{path}: no layer '{layer}' (layers: {', '.join(layers)}); fix 'layer' in [{section}]"
+        )
         raise DatasetError(msg)
     if layer is None and len(layers) > 1:
         msg = (
             f"{path}: the file has several layers ({', '.join(layers)}); "
-            f"name one with layer = \"...\" in [{section}]"
+            f'name one with layer = "..." in [{section}]'
         )
         raise DatasetError(msg)
     return str(source), layer
@@ -315,7 +317,7 @@ def read_vector(
         else:
             msg = (
                 f"{path}: the layer has no coordinate system (a shapefile's .prj is missing?); "
-                f"add coords = \"wgs84\" (or gcj02, bd09, an EPSG code) to [{section}]"
+                f'add coords = "wgs84" (or gcj02, bd09, an EPSG code) to [{section}]'
             )
             raise DatasetError(msg)
     source_crs = coords or (gdf.crs.to_string() if gdf.crs is not None else None)

@@ -39,9 +39,24 @@ TOURISM_TAGS: dict[str, frozenset[str] | None] = {
     ),
     "natural": frozenset(
         {
-            "cave_entrance", "peak", "volcano", "waterfall", "spring", "hot_spring", "geyser",
-            "arch", "gorge", "cliff", "valley", "rock", "stone", "sinkhole", "beach",
-            "glacier", "ridge", "saddle",
+            "cave_entrance",
+            "peak",
+            "volcano",
+            "waterfall",
+            "spring",
+            "hot_spring",
+            "geyser",
+            "arch",
+            "gorge",
+            "cliff",
+            "valley",
+            "rock",
+            "stone",
+            "sinkhole",
+            "beach",
+            "glacier",
+            "ridge",
+            "saddle",
         }
     ),
     "waterway": frozenset({"waterfall", "rapids"}),
@@ -162,7 +177,7 @@ def read_osm_sites(path: Path) -> LoadedLayer:
             "...) in this OpenStreetMap file; check the extract's area"
         )
         raise DatasetError(msg)
-    geometry = shapely.from_wkb(wkbs, hex=True)
+    geometry = shapely.from_wkb(wkbs)  # osmium writes hex WKB strings
     gdf = gpd.GeoDataFrame(rows, geometry=geometry, crs=WGS84)
     warnings = []
     if unnamed:

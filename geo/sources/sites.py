@@ -73,9 +73,7 @@ _GEOD = pyproj.Geod(ellps="WGS84")
 
 def _columns(part: SitesPart, columns: list[str], path: Path) -> dict[str, str | None]:
     return {
-        key: find_column(
-            columns, getattr(part, key), aliases, path=path, key=key, section="sites"
-        )
+        key: find_column(columns, getattr(part, key), aliases, path=path, key=key, section="sites")
         for key, aliases in _ALIASES.items()
     }
 
@@ -115,7 +113,7 @@ def _check_ranges(lon: np.ndarray, lat: np.ndarray, rows: np.ndarray, path: Path
         msg = (
             f"{path}: line {rows[i]} has coordinates ({lon[i]:g}, {lat[i]:g}) outside the valid "
             "range (longitude -180..180, latitude -90..90); correct them, or declare their "
-            "system with coords = \"EPSG:...\" in [sites] if they are projected"
+            'system with coords = "EPSG:..." in [sites] if they are projected'
         )
         raise DatasetError(msg)
 
@@ -128,7 +126,7 @@ def _table_to_points(
         msg = (
             f"{path}: no longitude/latitude columns found (looked for "
             f"{'/'.join(_ALIASES['lon'][:4])} and {'/'.join(_ALIASES['lat'][:3])}); "
-            "name them with lon = \"...\" and lat = \"...\" in [sites]"
+            'name them with lon = "..." and lat = "..." in [sites]'
         )
         raise DatasetError(msg)
     lon, blank_lon = _parse_coordinate(table[lon_col], path=path, column=lon_col, what="longitude")
@@ -137,8 +135,10 @@ def _table_to_points(
     table = table.loc[keep].copy()
     table["source_row"] = np.flatnonzero(keep.to_numpy()) + 2  # file line; header is 1
     x, y = lon[keep].to_numpy(float), lat[keep].to_numpy(float)
-    projected = part.coords is not None and part.coords.startswith("EPSG:") and (
-        pyproj.CRS.from_user_input(part.coords).is_projected
+    projected = (
+        part.coords is not None
+        and part.coords.startswith("EPSG:")
+        and (pyproj.CRS.from_user_input(part.coords).is_projected)
     )
     if not projected:
         _check_ranges(x, y, table["source_row"].to_numpy(), path)
@@ -208,7 +208,8 @@ def _normalise(
     out["a_grade"] = grades
     if bad.any():
         rows = [
-            f"{where} {r}: '{v}'" for r, v in zip(gdf.loc[bad, "source_row"], gdf.loc[bad, cols["grade"]])
+            f"{where} {r}: '{v}'"
+            for r, v in zip(gdf.loc[bad, "source_row"], gdf.loc[bad, cols["grade"]], strict=True)
         ]
         warnings.append(
             RunWarning(

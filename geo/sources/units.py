@@ -130,7 +130,10 @@ def _load_polygons(
     _check_geometry_types(gdf, path, id_col, what)
     if ids.duplicated().any():
         dup = ids[ids.duplicated()].iloc[0]
-        msg = f"{path}: {what} id '{dup}' appears more than once in column '{id_col}'; ids must be unique"
+        msg = (
+            f"{path}: {what} id '{dup}' appears more than once in column '{id_col}'; "
+            "ids must be unique"
+        )
         raise DatasetError(msg)
     invalid = ~gdf.geometry.is_valid
     geoms = gdf.geometry.values.copy()
@@ -150,7 +153,8 @@ def _load_polygons(
         warnings.append(
             RunWarning(
                 f"{what}_geometry_repaired",
-                f"{path}: {int(invalid.sum())} invalid {what} geometries were repaired with make_valid",
+                f"{path}: {int(invalid.sum())} invalid {what} geometries were repaired "
+                "with make_valid",
                 list(ids[invalid.to_numpy()]),
             )
         )

@@ -1,0 +1,131 @@
+"""Unit assignment and border distance, checked against hand values and brute force."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pyproj
+import pytest
+import shapely
+
+from geo.admin import assign_units, border_distance, shared_borders, unit_borders, unit_name_key
+from geo.dataset import load_dataset
+from geo.pipeline import run_pipeline
+from tests.helpers import YIBIN
+
+GEOD = pyproj.Geod(ellps="WGS84")
+A_KM, E2 = 6378.137, 0.00669437999014
+
+
+def _parallel_arc_km(lat_deg: float, dlon_deg: float) -> float:
+    """Length of an arc of parallel on the WGS-84 ellipsoid (hand formula)."""
+    phi = np.radians(lat_deg)
+    return A_KM * np.cos(phi) / np.sqrt(1 - E2 * np.sin(phi) ** 2) * np.radians(dlon_deg)
+
+
+@pytest.fixture
+def two_units():
+    return gpd.GeoDataFrame(
+        {"unit_id": ["A", "B"], "name": ["甲县", "乙区"], "name_en": ["Jia County", "Yi District"]},
+        geometry=[shapely.box(104, 28, 105, 29), shapely.box(105, 28, 106, 29)],
+        crs=4326,
+    )
+
+
+def _sites(points, declared):
+    return gpd.GeoDataFrame(
+        {
+            "site_id": [f"s{i}" for i in range(len(points))],
+            "name": [f"site {i}" for i in range(len(points))],
+            "unit_declared": declared,
+        },
+        geometry=[shapely.Point(p) for p in points],
+        crs=4326,
+    )
+
+
+def test_assign_units_and_warnings(two_units):
+    sites = _sites(
+        [(104.9, 28.5), (105.5, 28.9), (104.5, 28.2), (107.0, 28.5), (105.2, 28.3)],
+        ["甲县", "Yi", "乙区", "", "甲县/乙"],
+    )
+    out, warnings = assign_units(sites, two_units)
+    assert list(out["unit_id"]) == ["A", "B", "A", "", "B"]
+    codes = {w.code: w for w in warnings}
+    assert set(codes) == {"site_outside_units", "unit_disagrees"}
+    assert codes["site_outside_units"].items == ["s3 site 3"]
+    assert codes["unit_disagrees"].items == ["s2 site 2: declared 乙区, lies in 甲县"]
+
+
+def test_unit_name_key():
+    assert unit_name_key("长宁县") == unit_name_key("长宁") == "长宁"
+    assert unit_name_key("Jiang'an County") == unit_name_key("jiangan") == "jiangan"
+    assert unit_name_key("马边彝族自治县") == "马边"
+
+
+def test_border_distance_by_hand(two_units):
+    sites, _ = assign_units(
+        _sites([(104.9, 28.5), (105.5, 28.9), (107.0, 28.5)], ["", "", ""]), two_units
+    )
+    out = border_distance(sites, unit_borders(two_units))
+    # site 0: 0.1 deg west of the shared meridian 105 E
+    assert out["border_km"].iloc[0] == pytest.approx(_parallel_arc_km(28.5, 0.1), rel=1e-3)
+    # site 1 is 11 km from B's northern edge, but that edge is not shared: 0.5 deg to 105 E
+    assert out["border_km"].iloc[1] == pytest.approx(_parallel_arc_km(28.9, 0.5), rel=2e-3)
+    assert list(out["border_unit"].iloc[:2]) == ["B", "A"]
+    assert np.isnan(out["border_km"].iloc[2])
+
+
+def test_shared_borders_by_hand(two_units):
+    borders = shared_borders(unit_borders(two_units))
+    assert list(zip(borders["unit_a"], borders["unit_b"], strict=True)) == [("A", "B")]
+    # one degree of meridian around 28.5 N: M = a(1-e2)/(1-e2 sin2 phi)^1.5 per radian
+    phi = np.radians(28.5)
+    meridian_km = A_KM * (1 - E2) / (1 - E2 * np.sin(phi) ** 2) ** 1.5 * np.radians(1.0)
+    assert borders["length_km"].iloc[0] == pytest.approx(meridian_km, rel=1e-4)
+
+
+def _brute_force_border_km(site, unit_geom, others, crs):
+    """Geodesic distance to densified boundary vertices that lie within 100 m of another unit."""
+    to_proj = pyproj.Transformer.from_crs(4326, crs, always_xy=True)
+    to_geo = pyproj.Transformer.from_crs(crs, 4326, always_xy=True)
+    boundary = shapely.transform(
+        unit_geom.boundary, lambda xy: np.column_stack(to_proj.transform(xy[:, 0], xy[:, 1]))
+    )
+    vertices = shapely.get_coordinates(shapely.segmentize(boundary, 20.0))
+    others_proj = [
+        shapely.transform(g, lambda xy: np.column_stack(to_proj.transform(xy[:, 0], xy[:, 1])))
+        for g in others
+    ]
+    near = np.zeros(len(vertices), bool)
+    points = shapely.points(vertices)
+    for other in others_proj:
+        near |= shapely.distance(points, other) <= 100.0
+    lon, lat = to_geo.transform(vertices[near, 0], vertices[near, 1])
+    dist = GEOD.inv(np.full(len(lon), site.x), np.full(len(lon), site.y), lon, lat)[2]
+    return dist.min() / 1000.0
+
+
+def test_yibin_border_km_matches_brute_force():
+    results = run_pipeline(load_dataset(YIBIN))
+    units = results.units.set_index("unit_id")
+    sample = results.sites[results.sites["unit_id"].isin(units.index[units["is_yibin"]])].iloc[::3]
+    for site in sample.itertuples():
+        others = units.geometry.drop(site.unit_id)
+        others = others[others.intersects(units.geometry[site.unit_id].buffer(0.01))]
+        expected = _brute_force_border_km(
+            site.geometry, units.geometry[site.unit_id], list(others), 32648
+        )
+        assert site.border_km == pytest.approx(expected, rel=0.005, abs=0.02), site.name
+
+
+def test_yibin_sites_match_their_declared_county():
+    results = run_pipeline(load_dataset(YIBIN))
+    assert len(results.sites) >= 60
+    assert (results.sites["unit_id"] != "").all()
+    assert not [
+        w for w in results.warnings if w.code in ("unit_disagrees", "unit_declared_unknown")
+    ]
+    bamboo = results.sites.set_index("name_en").loc["Shunan Bamboo Sea"]
+    assert bamboo["unit_name"] == "长宁县"
+    assert bamboo["border_unit"] == "511523"  # Jiang'an, across the nearest border

@@ -57,6 +57,39 @@ def unit_name_key(text: str) -> str:
     return key.replace(" ", "")
 
 
+def _declared_check(
+    declared: pd.Series, unit_ids: np.ndarray, units: gpd.GeoDataFrame
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return masks of sites whose declared unit(s) miss the containing unit.
+
+    The first mask holds sites whose declaration names another unit of the layer, the second
+    sites whose declaration names no unit of the layer. Names are compared through
+    :func:`unit_name_key`, computed once per distinct declared name.
+    """
+    keys: dict[str, str] = {}
+    for column in ("unit_id", "name", "name_en"):
+        if column in units:
+            for value, unit_id in zip(units[column], units["unit_id"], strict=True):
+                if isinstance(value, str) and value.strip():
+                    keys.setdefault(unit_name_key(value), unit_id)
+    parts = declared.str.split(_SPLIT).explode().str.strip()
+    parts = parts[parts.ne("") & parts.notna()]
+    n = len(declared)
+    if parts.empty:
+        return np.zeros(n, bool), np.zeros(n, bool)
+    lookup = {p: keys.get(unit_name_key(p)) for p in parts.unique()}
+    matched = parts.map(lookup)
+    rows = parts.index.to_numpy()
+    ok = np.zeros(n, bool)
+    known = np.zeros(n, bool)
+    np.logical_or.at(ok, rows, matched.to_numpy() == unit_ids[rows])
+    np.logical_or.at(known, rows, matched.notna().to_numpy())
+    checked = np.zeros(n, bool)
+    checked[rows] = True
+    checked &= unit_ids != ""
+    return checked & ~ok & known, checked & ~ok & ~known
+
+
 def assign_units(
     sites: gpd.GeoDataFrame, units: gpd.GeoDataFrame
 ) -> tuple[gpd.GeoDataFrame, list[RunWarning]]:
@@ -64,7 +97,9 @@ def assign_units(
 
     Sites outside all units keep an empty ``unit_id`` and are reported; a site whose
     ``unit_declared`` (one or several names/ids separated by ``/``, ``;`` or ``、``) does not
-    include the containing unit is reported as a disagreement.
+    include the containing unit is reported as a disagreement. A site on a shared boundary
+    goes to the first unit in layer order. The spatial index is built over the sites and
+    queried with each (prepared) unit polygon, which is much faster than the reverse.
 
     Parameters
     ----------
@@ -78,18 +113,21 @@ def assign_units(
     tuple
         A copy of ``sites`` with ``unit_id`` and ``unit_name``, and the warnings.
     """
-    site_idx, unit_idx = units.sindex.query(sites.geometry, predicate="intersects")
-    first = pd.Series(unit_idx, index=site_idx).groupby(level=0).min()
-    chosen = np.full(len(sites), -1)
-    chosen[first.index.to_numpy()] = first.to_numpy()
-    inside = chosen >= 0
+    n = len(sites)
+    tree = shapely.STRtree(sites.geometry.values)
+    unit_idx, site_idx = tree.query(units.geometry.values, predicate="intersects")
+    none = len(units)
+    chosen = np.full(n, none)
+    np.minimum.at(chosen, site_idx, unit_idx)
+    inside = chosen < none
+    safe = np.where(inside, chosen, 0)
+    unit_ids = np.where(inside, units["unit_id"].to_numpy()[safe], "").astype(object)
     out = sites.copy()
-    unit_ids = units["unit_id"].to_numpy()
-    out["unit_id"] = np.where(inside, unit_ids[np.maximum(chosen, 0)], "")
-    out["unit_name"] = np.where(inside, units["name"].to_numpy()[np.maximum(chosen, 0)], "")
+    out["unit_id"] = unit_ids
+    out["unit_name"] = np.where(inside, units["name"].to_numpy()[safe], "")
     warnings: list[RunWarning] = []
     if (~inside).any():
-        names = [f"{r.site_id} {r.name}" for r in out.loc[~inside].itertuples()]
+        names = (out["site_id"] + " " + out["name"])[~inside].tolist()
         warnings.append(
             RunWarning(
                 "site_outside_units",
@@ -97,38 +135,20 @@ def assign_units(
                 names,
             )
         )
-    keys: dict[str, str] = {}
-    for unit in units.itertuples():
-        for value in (unit.unit_id, unit.name, unit.name_en):
-            if isinstance(value, str) and value.strip():
-                keys.setdefault(unit_name_key(value), unit.unit_id)
-    mismatched, unknown = [], []
-    for row, unit_id in zip(out.itertuples(), out["unit_id"], strict=True):
-        declared = [p for p in _SPLIT.split(row.unit_declared or "") if p.strip()]
-        if not declared or not unit_id:
-            continue
-        matches = [keys.get(unit_name_key(p)) for p in declared]
-        if unit_id in matches:
-            continue
-        label = f"{row.site_id} {row.name}: declared {row.unit_declared}, lies in {row.unit_name}"
-        (mismatched if any(matches) else unknown).append(label)
-    if mismatched:
-        warnings.append(
-            RunWarning(
-                "unit_disagrees",
-                f"{len(mismatched)} sites lie in another unit than the one declared; "
-                "check their coordinates or the declared unit",
-                mismatched,
-            )
-        )
-    if unknown:
-        warnings.append(
-            RunWarning(
-                "unit_declared_unknown",
-                f"{len(unknown)} sites declare a unit that is not in the units layer",
-                unknown,
-            )
-        )
+    declared = pd.Series(sites["unit_declared"].fillna("").astype(str).to_numpy(), index=range(n))
+    mismatched, unknown = _declared_check(declared, unit_ids, units)
+    for mask, code, text in (
+        (mismatched, "unit_disagrees", "lie in another unit than the one declared; "
+         "check their coordinates or the declared unit"),
+        (unknown, "unit_declared_unknown", "declare a unit that is not in the units layer"),
+    ):  # fmt: skip
+        if mask.any():
+            flagged = out.loc[mask]
+            items = (
+                flagged["site_id"] + " " + flagged["name"] + ": declared "
+                + flagged["unit_declared"] + ", lies in " + flagged["unit_name"]
+            ).tolist()  # fmt: skip
+            warnings.append(RunWarning(code, f"{int(mask.sum())} sites {text}", items))
     return out, warnings
 
 

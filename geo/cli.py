@@ -5,8 +5,7 @@ Bad input prints one sentence to stderr and exits with code 2; nothing is writte
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,8 +52,9 @@ def _user_errors() -> Iterator[None]:
 
 @contextmanager
 def _progress(quiet: bool) -> Iterator[StageCallback | None]:
-    if quiet or not sys.stderr.isatty():
-        yield None if quiet else _plain_progress()
+    """Show the stage, its progress and time on a terminal; stay silent otherwise."""
+    if quiet or not err.is_terminal:
+        yield None
         return
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as progress:
@@ -66,13 +66,6 @@ def _progress(quiet: bool) -> Iterator[StageCallback | None]:
             )
 
         yield on_stage
-
-
-def _plain_progress() -> Callable[[str, int, int], None]:
-    def on_stage(name: str, index: int, total: int) -> None:
-        err.print(escape(f"[{index + 1}/{total}] {name}"), highlight=False)
-
-    return on_stage
 
 
 def _summary(results: Results) -> Table:
@@ -101,6 +94,8 @@ def _summary(results: Results) -> Table:
         table.add_row(section, escape(", ".join(facts)))
     counts = results.counts()
     table.add_row("result", ", ".join(f"{k}={v}" for k, v in counts.items()))
+    timings = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in results.timings.items())
+    table.add_row("time", timings)
     for name, reason in results.skipped.items():
         table.add_row(f"skipped: {name}", escape(reason))
     return table

@@ -18,7 +18,7 @@ _CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 _NONE_WORDS = {"", "-", "—", "/", "0", "无", "none", "na", "n/a", "nan", "null", "未评级", "非a级"}
 _DIGIT_A = re.compile(r"([1-5])\s*A(?![A-Z])")
 _CHINESE_A = re.compile(r"([一二三四五])\s*A")
-_LETTERS_A = re.compile(r"(?<![A-Z])(A{1,5})(?![A-Z])")
+_LETTERS_A = re.compile(r"(?<![A-Z0-9])(A{1,5})(?![A-Z])")
 _PLAIN = re.compile(r"^[1-5](\.0+)?$")
 
 
@@ -68,6 +68,7 @@ def parse_a_grades(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     tuple of pandas.Series
         The grades (int, 0 where not understood) and a boolean mask of values not understood.
     """
-    parsed = values.map(parse_a_grade)
+    lookup = {value: parse_a_grade(value) for value in values.unique()}  # few distinct values
+    parsed = values.map(lookup)
     bad = parsed.isna()
     return parsed.fillna(0).astype("int64"), bad

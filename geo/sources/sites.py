@@ -125,7 +125,7 @@ def _table_to_points(
     if lon_col is None or lat_col is None:
         msg = (
             f"{path}: no longitude/latitude columns found (looked for "
-            f"{'/'.join(_ALIASES['lon'][:4])} and {'/'.join(_ALIASES['lat'][:3])}); "
+            f"{'/'.join(_ALIASES['lon'])} and {'/'.join(_ALIASES['lat'])}); "
             'name them with lon = "..." and lat = "..." in [sites]'
         )
         raise DatasetError(msg)

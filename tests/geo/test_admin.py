@@ -46,15 +46,16 @@ def _sites(points, declared):
 
 def test_assign_units_and_warnings(two_units):
     sites = _sites(
-        [(104.9, 28.5), (105.5, 28.9), (104.5, 28.2), (107.0, 28.5), (105.2, 28.3)],
-        ["甲县", "Yi", "乙区", "", "甲县/乙"],
+        [(104.9, 28.5), (105.5, 28.9), (104.5, 28.2), (107.0, 28.5), (105.2, 28.3), (104.1, 28.1)],
+        ["甲县", "Yi", "乙区", "", "甲县/乙", "火星县"],
     )
     out, warnings = assign_units(sites, two_units)
-    assert list(out["unit_id"]) == ["A", "B", "A", "", "B"]
+    assert list(out["unit_id"]) == ["A", "B", "A", "", "B", "A"]
     codes = {w.code: w for w in warnings}
-    assert set(codes) == {"site_outside_units", "unit_disagrees"}
+    assert set(codes) == {"site_outside_units", "unit_disagrees", "unit_declared_unknown"}
     assert codes["site_outside_units"].items == ["s3 site 3"]
     assert codes["unit_disagrees"].items == ["s2 site 2: declared 乙区, lies in 甲县"]
+    assert codes["unit_declared_unknown"].items == ["s5 site 5: declared 火星县, lies in 甲县"]
 
 
 def test_unit_name_key():

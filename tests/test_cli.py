@@ -1,0 +1,315 @@
+"""The real `tia` command: outputs, bad input (exit 2, one sentence, nothing written), init."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import zipfile
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from pandas.testing import assert_frame_equal
+
+from tests.helpers import YIBIN, read_reference_sites, tia, write_manifest, write_osm, yibin_copy
+
+YIBIN_UNITS = """
+[units]
+path = "counties.geojson"
+id = "adcode"
+name = "name"
+"""
+
+
+def _sites_manifest(sites_section: str) -> str:
+    return f'name = "test"\n{sites_section}\n{YIBIN_UNITS}'
+
+
+def _with_units(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(YIBIN / "counties.geojson", folder / "counties.geojson")
+    return folder
+
+
+def _reference_frame():
+    return pd.DataFrame(read_reference_sites())
+
+
+def test_analyze_bundled_dataset(tmp_path):
+    run = tia("analyze", YIBIN, "--out", tmp_path / "out" / "yibin")
+    assert run.code == 0, run.stderr
+    out = tmp_path / "out" / "yibin"
+    layers = {name for name, _ in pyogrio.list_layers(out / "results.gpkg")}
+    assert {"sites", "units", "zones", "unit_borders"} <= layers
+    sites = gpd.read_file(out / "results.gpkg", layer="sites")
+    units = gpd.read_file(out / "results.gpkg", layer="units")
+    assert len(sites) >= 60
+    assert units["is_yibin"].sum() == 10
+    assert units.loc[units["is_yibin"], "area_km2"].sum() == pytest.approx(13283, rel=0.01)
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    expected = hashlib.sha256((YIBIN / "sites.csv").read_bytes()).hexdigest()
+    assert record["inputs"]["sites"][0]["sha256"] == expected
+    assert record["counts"]["sites"] == len(sites)
+    assert record["sources"]["sites"]["encoding"] == "utf-8"
+    assert set(record["timings_s"]) == {
+        "load sites",
+        "load units",
+        "load zones",
+        "check DEM",
+        "assign units",
+        "measure borders",
+    }
+    assert record["skipped"]["network"] == "no [roads] in the manifest"
+    assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+
+
+def test_gbk_copy_analyses_identically(tmp_path):
+    utf8 = yibin_copy(tmp_path, "utf8")
+    gbk = yibin_copy(tmp_path, "gbk")
+    text = (utf8 / "sites.csv").read_text(encoding="utf-8")
+    (gbk / "sites.csv").write_bytes(text.encode("gbk"))
+    assert (gbk / "sites.csv").read_bytes() != (utf8 / "sites.csv").read_bytes()
+    for name in ("utf8", "gbk"):
+        assert tia("analyze", tmp_path / name, "--out", tmp_path / "out" / name, "-q").code == 0
+    frames = [
+        gpd.read_file(tmp_path / "out" / n / "results.gpkg", layer="sites") for n in ("utf8", "gbk")
+    ]
+    assert_frame_equal(frames[0], frames[1])
+    record = json.loads((tmp_path / "out" / "gbk" / "run.json").read_text(encoding="utf-8"))
+    assert record["sources"]["sites"]["encoding"] == "gb18030"
+
+
+def test_validate_reports_what_was_found():
+    run = tia("validate", YIBIN)
+    assert run.code == 0, run.stderr
+    assert "encoding=utf-8" in run.stdout
+    assert "sites=63" in run.stdout
+    assert "no [dem] in the manifest" in run.stdout
+
+
+def test_blank_coordinates_are_skipped_counted_and_reported(tmp_path):
+    folder = _with_units(tmp_path / "ds")
+    frame = _reference_frame()
+    frame.loc[[0, 1, 2], ["lon", "lat"]] = ""
+    frame.to_csv(folder / "sites.csv", index=False)
+    write_manifest(folder, _sites_manifest('[sites]\npath = "sites.csv"'))
+    run = tia("analyze", folder, "--out", tmp_path / "out")
+    assert run.code == 0, run.stderr
+    assert "3 rows without coordinates or geometry were skipped" in run.stderr
+    record = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    assert record["counts"]["sites"] == 60
+    assert record["sources"]["sites"]["rows_skipped"] == 3
+
+
+def _bad_csv(edit):
+    def make(folder):
+        frame = edit(_reference_frame())
+        frame.to_csv(folder / "sites.csv", index=False)
+        write_manifest(folder, _sites_manifest('[sites]\npath = "sites.csv"\nid = "site_id"'))
+
+    return make
+
+
+def _set(row, column, value):
+    def edit(frame):
+        frame.loc[row, column] = value
+        return frame
+
+    return edit
+
+
+def _manifest_only(text):
+    def make(folder):
+        _reference_frame().to_csv(folder / "sites.csv", index=False)
+        write_manifest(folder, text)
+
+    return make
+
+
+def _no_manifest(folder):
+    _reference_frame().to_csv(folder / "sites.csv", index=False)
+
+
+def _empty_file(folder):
+    (folder / "sites.csv").write_bytes(b"")
+    write_manifest(folder, _sites_manifest('[sites]\npath = "sites.csv"'))
+
+
+def _swap(frame):
+    return frame.rename(columns={"lon": "lat", "lat": "lon"})
+
+
+def _no_lonlat(frame):
+    return frame.rename(columns={"lon": "east", "lat": "north"})
+
+
+def _units_of_points(folder):
+    _reference_frame().to_csv(folder / "sites.csv", index=False)
+    seats = gpd.GeoDataFrame(
+        {"adcode": ["511502"], "name": ["翠屏区"]},
+        geometry=[shapely.Point(104.63, 28.77)],
+        crs=4326,
+    )
+    seats.to_file(folder / "seats.geojson")
+    write_manifest(
+        folder,
+        'name = "t"\n[sites]\npath = "sites.csv"\n'
+        '[units]\npath = "seats.geojson"\nid = "adcode"\nname = "name"\n',
+    )
+
+
+def _shapefile_without_prj(folder):
+    frame = _reference_frame()
+    gdf = gpd.GeoDataFrame(
+        frame[["site_id", "name"]],
+        geometry=gpd.points_from_xy(frame.lon.astype(float), frame.lat.astype(float)),
+        crs=4326,
+    )
+    gdf.to_file(folder / "sites.shp")
+    (folder / "sites.prj").unlink()
+    write_manifest(folder, _sites_manifest('[sites]\npath = "sites.shp"'))
+
+
+def _zip_slip(folder):
+    frame = _reference_frame()
+    gdf = gpd.GeoDataFrame(
+        frame[["site_id", "name"]],
+        geometry=gpd.points_from_xy(frame.lon.astype(float), frame.lat.astype(float)),
+        crs=4326,
+    )
+    with zipfile.ZipFile(folder / "sites.zip", "w") as archive:
+        archive.writestr("../../evil.geojson", gdf.to_json())
+    write_manifest(folder, _sites_manifest('[sites]\npath = "sites.zip"'))
+
+
+BAD_INPUT = {
+    "missing manifest": (_no_manifest, r"dataset\.toml: no dataset manifest found"),
+    "unknown manifest key": (
+        _manifest_only(_sites_manifest('[sites]\npath = "sites.csv"\ncolour = "red"')),
+        r"dataset\.toml: unknown key 'colour' in \[sites\]",
+    ),
+    "unknown parameter": (
+        _manifest_only(_sites_manifest('[sites]\npath = "sites.csv"') + "[params]\nradius = 3\n"),
+        r"dataset\.toml: unknown parameter 'radius' in \[params\]",
+    ),
+    "wrong type": (
+        _manifest_only(
+            _sites_manifest('[sites]\npath = "sites.csv"')
+            + '[params]\nborder_tolerance_m = "far"\n'
+        ),
+        r"dataset\.toml: key 'border_tolerance_m' in \[params\] is invalid",
+    ),
+    "missing required part": (
+        _manifest_only('name = "t"\n[sites]\npath = "sites.csv"\n'),
+        r"dataset\.toml: required section \[units\] is missing",
+    ),
+    "missing file": (
+        _manifest_only(_sites_manifest('[sites]\npath = "nope.csv"')),
+        r"dataset\.toml: \[sites\] path 'nope\.csv' does not exist",
+    ),
+    "empty file": (_empty_file, r"sites\.csv: the file is empty"),
+    "no lon/lat columns": (
+        _bad_csv(_no_lonlat),
+        r"sites\.csv: no longitude/latitude columns found",
+    ),
+    "non-numeric coordinate": (
+        _bad_csv(_set(5, "lon", "104.6abc")),
+        r"sites\.csv: line 7 has longitude '104\.6abc' in column 'lon'",
+    ),
+    "coordinates out of range": (
+        _bad_csv(_set(4, "lat", "95.5")),
+        r"sites\.csv: line 6 has coordinates \(\d+\.?\d*, 95\.5\) outside the valid range",
+    ),
+    "lat/lon swapped": (
+        _bad_csv(_swap),
+        r"sites\.csv: latitude and longitude look swapped \(line 2 has",
+    ),
+    "units of points": (
+        _units_of_points,
+        r"seats\.geojson: feature 1 \(adcode 511502\) is a Point",
+    ),
+    "shapefile without prj": (
+        _shapefile_without_prj,
+        r"sites\.shp: the layer has no coordinate system",
+    ),
+    "zip-slip": (_zip_slip, r"sites\.zip: archive member '\.\./\.\./evil\.geojson' points outside"),
+    "roads of the wrong kind": (
+        lambda folder: (
+            (folder / "roads.tif").write_bytes(b"II*\x00"),
+            _manifest_only(
+                _sites_manifest('[sites]\npath = "sites.csv"') + '[roads]\npath = "roads.tif"\n'
+            )(folder),
+        ),
+        r"roads\.tif: roads must be an OpenStreetMap file or a line layer",
+    ),
+    "duplicate site ids": (
+        _bad_csv(_set(9, "site_id", "YB002")),
+        r"sites\.csv: site id 'YB002' is used more than once \(lines 3, 11\)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUT))
+def test_bad_input_exit_2_one_sentence_nothing_written(tmp_path, case):
+    make, pattern = BAD_INPUT[case]
+    folder = _with_units(tmp_path / "ds")
+    make(folder)
+    out = tmp_path / "out"
+    run = tia("analyze", folder, "--out", out / "ds", cwd=tmp_path)
+    assert run.code == 2, (run.stdout, run.stderr)
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+    assert lines[0].startswith("error: ")
+    assert re.search(pattern, lines[0]), lines[0]
+    assert not out.exists()
+    assert not (tmp_path / "out").exists()
+
+
+def test_failed_run_keeps_previous_results(tmp_path):
+    out = tmp_path / "out" / "yibin"
+    assert tia("analyze", YIBIN, "--out", out, "-q").code == 0
+    before = (out / "run.json").read_bytes()
+    broken = yibin_copy(tmp_path)
+    (broken / "sites.csv").write_text("name,lon,lat\n景区,abc,28\n", encoding="utf-8")
+    assert tia("analyze", broken, "--out", out, "-q").code == 2
+    assert (out / "run.json").read_bytes() == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["yibin"]
+
+
+def test_init_then_analyze_osm_pbf_and_boundaries(tmp_path):
+    folder = _with_units(tmp_path / "mine")
+    features = [
+        {
+            "type": "node",
+            "lon": float(r["lon"]),
+            "lat": float(r["lat"]),
+            "tags": {"tourism": "attraction", "name": r["name"], "name:en": r["name_en"]},
+        }
+        for r in read_reference_sites()
+    ]
+    write_osm(folder / "sites.osm.pbf", features)
+    run = tia("init", folder)
+    assert run.code == 0, run.stderr
+    assert "sites: sites.osm.pbf" in run.stdout
+    assert "units: counties.geojson (polygons; id 'adcode', name 'name')" in run.stdout
+    manifest = (folder / "dataset.toml").read_text(encoding="utf-8")
+    assert (
+        '[units]\npath = "counties.geojson"\nid = "adcode"\nname = "name"\nname_en = "name_en"'
+        in manifest
+    )
+    run = tia("analyze", folder, "--out", tmp_path / "out", "-q")
+    assert run.code == 0, run.stderr
+    sites = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="sites")
+    assert len(sites) == len(features)
+    record = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    assert record["sources"]["roads"]["format"] == "osm"
+    assert record["skipped"]["network"] == "the road-network stage is not part of this version yet"
+    assert (sites["unit_id"] != "").all()
+    again = tia("init", folder)
+    assert again.code == 2
+    assert "a manifest already exists" in again.stderr

@@ -160,6 +160,19 @@ def init(
     out.print(f"[green]wrote:[/] {manifest} — check it, then run: tia validate {folder}")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+) -> None:
+    """Start the HTTP API (OpenAPI at /docs) over the analyses in TIA_RESULTS (default out/)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
 @app.callback(invoke_without_command=True)
 def main(
     version: Annotated[bool, typer.Option("--version", help="print the version and exit")] = False,

@@ -78,7 +78,11 @@ def test_sites_paginated_json_and_geojson(server):
 
 @pytest.mark.parametrize(
     ("path", "status"),
-    [("/datasets/nothere", 404), ("/datasets/..%2F..%2Fetc", 404), ("/datasets/yibin/sites?limit=0", 422)],
+    [
+        ("/datasets/nothere", 404),
+        ("/datasets/..%2F..%2Fetc", 404),
+        ("/datasets/yibin/sites?limit=0", 422),
+    ],
 )
 def test_errors_are_4xx(server, path, status):
     with pytest.raises(urllib.error.HTTPError) as caught:

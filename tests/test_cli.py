@@ -162,25 +162,24 @@ def _units_of_points(folder):
     )
 
 
-def _shapefile_without_prj(folder):
+def _reference_points():
     frame = _reference_frame()
-    gdf = gpd.GeoDataFrame(
+    return gpd.GeoDataFrame(
         frame[["site_id", "name"]],
         geometry=gpd.points_from_xy(frame.lon.astype(float), frame.lat.astype(float)),
         crs=4326,
     )
+
+
+def _shapefile_without_prj(folder):
+    gdf = _reference_points()
     gdf.to_file(folder / "sites.shp")
     (folder / "sites.prj").unlink()
     write_manifest(folder, _sites_manifest('[sites]\npath = "sites.shp"'))
 
 
 def _zip_slip(folder):
-    frame = _reference_frame()
-    gdf = gpd.GeoDataFrame(
-        frame[["site_id", "name"]],
-        geometry=gpd.points_from_xy(frame.lon.astype(float), frame.lat.astype(float)),
-        crs=4326,
-    )
+    gdf = _reference_points()
     with zipfile.ZipFile(folder / "sites.zip", "w") as archive:
         archive.writestr("../../evil.geojson", gdf.to_json())
     write_manifest(folder, _sites_manifest('[sites]\npath = "sites.zip"'))

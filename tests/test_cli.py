@@ -9,11 +9,14 @@ import shutil
 import zipfile
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
+import rasterio
 import shapely
 from pandas.testing import assert_frame_equal
+from rasterio.transform import from_origin
 
 from tests.helpers import YIBIN, read_reference_sites, tia, write_manifest, write_osm, yibin_copy
 
@@ -312,3 +315,23 @@ def test_init_then_analyze_osm_pbf_and_boundaries(tmp_path):
     again = tia("init", folder)
     assert again.code == 2
     assert "a manifest already exists" in again.stderr
+
+
+def test_dem_is_checked_and_reported(tmp_path):
+    folder = yibin_copy(tmp_path)
+    # 0.01 deg cells over 103-106 E, 27-30 N: covers every unit's bounding box (103.17-105.72 E,
+    # 27.27-29.64 N), so the coverage is exactly 1.
+    with rasterio.open(
+        folder / "dem.tif", "w", driver="GTiff", width=300, height=300, count=1, dtype="int16",
+        crs="EPSG:4326", transform=from_origin(103.0, 30.0, 0.01, 0.01),
+    ) as dst:  # fmt: skip
+        dst.write(np.full((1, 300, 300), 500, dtype="int16"))
+    with (folder / "dataset.toml").open("a", encoding="utf-8") as manifest:
+        manifest.write('\n[dem]\npath = "dem.tif"\n')
+    run = tia("analyze", folder, "--out", tmp_path / "out")
+    assert run.code == 0, run.stderr
+    assert "coverage=100.0%" in run.stdout
+    record = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    assert record["dem"]["coverage"] == pytest.approx(1.0)
+    assert record["dem"]["crs"] == "EPSG:4326"
+    assert "terrain" not in record["skipped"]

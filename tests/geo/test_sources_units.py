@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import prcoords
+import pyproj
 import pytest
 import rasterio
 import shapely
@@ -79,6 +81,19 @@ def test_invalid_geometry_repaired_and_overlaps_reported(tmp_path):
     # 0.01 deg lon x 0.02 deg lat at the equator = 1.1132 km x 2.2115 km
     area = float(overlap[0].items[0].split(": ")[1].split()[0])
     assert area == pytest.approx(1.1132 * 2.2115, rel=0.01)
+
+
+def test_units_in_gcj02_are_converted(tmp_path):
+    # a unit drawn in GCJ-02 (vertices shifted with the independent prcoords) comes back to WGS-84
+    wgs = [(104.6, 28.7), (104.7, 28.7), (104.7, 28.8), (104.6, 28.8)]
+    gcj = [prcoords.wgs_gcj(prcoords.Coords(lat, lon)) for lon, lat in wgs]
+    ring = shapely.Polygon([(c.lon, c.lat) for c in gcj])
+    path = tmp_path / "gcj.geojson"
+    gpd.GeoDataFrame({"id": ["u"], "name": ["某县"]}, geometry=[ring], crs=4326).to_file(path)
+    unit = load_units(UnitsPart(path=path, id="id", name="name", coords="gcj02")).data
+    got = shapely.get_coordinates(unit.geometry.iloc[0])[:4]
+    metres = pyproj.Geod(ellps="WGS84").inv(got[:, 0], got[:, 1], *np.array(wgs).T)[2]
+    assert metres.max() < 0.5
 
 
 def test_units_of_points_are_refused(tmp_path):

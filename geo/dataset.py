@@ -21,6 +21,7 @@ __all__ = [
     "MANIFEST_NAME",
     "Dataset",
     "DemPart",
+    "HubsPart",
     "Params",
     "RoadsPart",
     "SitesPart",
@@ -87,6 +88,17 @@ class RoadsPart(_Part):
     oneway: str | None = None
 
 
+class HubsPart(_Part):
+    """``[hubs]``: points travel times and isochrones start from (e.g. county seats)."""
+
+    id: str | None = None
+    name: str | None = None
+    unit: str | None = None
+    lon: str | None = None
+    lat: str | None = None
+    sheet: str | int | None = None
+
+
 class DemPart(_Part):
     """``[dem]``: elevation GeoTIFF."""
 
@@ -116,6 +128,24 @@ class Params(BaseModel):
     dem_min_coverage: float = Field(
         0.99, ge=0, le=1, description="share of the units' area the DEM should cover"
     )
+    road_speeds_kmh: dict[str, float] = Field(
+        default_factory=dict, description="speeds by OSM road class, over the defaults"
+    )
+    network_margin_km: float = Field(10.0, ge=0, description="roads kept around the units")
+    snap_max_m: float = Field(5000.0, gt=0, description="sites farther from a road are flagged")
+    offroad_speed_kmh: float = Field(15.0, gt=0, description="speed between a site and its road")
+    od_cutoff_min: float = Field(
+        180.0, gt=0, description="travel times above this are not stored for large site sets"
+    )
+    isochrone_minutes: list[float] = Field(default_factory=lambda: [15.0, 30.0, 60.0])
+    isochrone_min_grade: int = Field(
+        4, ge=0, le=5, description="sites of this A-grade or more get isochrones, as hubs do"
+    )
+    deadend_near_border_km: float = Field(2.0, gt=0)
+    deadend_across_km: float = Field(3.0, gt=0)
+    deadend_ratio: float = Field(5.0, gt=1)
+    detour_min_km: float = Field(1.0, ge=0)
+    detour_max_km: float = Field(60.0, gt=0)
 
 
 class Dataset(BaseModel):
@@ -129,6 +159,7 @@ class Dataset(BaseModel):
     units: UnitsPart
     zones: ZonesPart | None = None
     roads: RoadsPart | None = None
+    hubs: HubsPart | None = None
     dem: DemPart | None = None
     stats: StatsPart | None = None
     params: Params = Field(default_factory=Params)
@@ -146,7 +177,7 @@ class Dataset(BaseModel):
 
     def parts(self) -> dict[str, _Part]:
         """Return the parts present, by manifest section name."""
-        names = ("sites", "units", "zones", "roads", "dem", "stats")
+        names = ("sites", "units", "zones", "roads", "hubs", "dem", "stats")
         return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
 
 

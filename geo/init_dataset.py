@@ -10,12 +10,15 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import osmium
+import osmium.filter
 import pyogrio
 import pyogrio.errors
 
 from geo.dataset import MANIFEST_NAME
 from geo.errors import DatasetError
 from geo.sources.files import file_kind, find_column, read_excel_table, read_text_table
+from geo.sources.roads import MOTORABLE
 
 __all__ = ["ManifestGuess", "guess_manifest", "write_manifest"]
 
@@ -42,6 +45,17 @@ class ManifestGuess:
             lines += [f"{k} = {json.dumps(v, ensure_ascii=False)}" for k, v in values.items()]
             lines.append("")
         return "\n".join(lines)
+
+
+def _osm_has_roads(path: Path) -> bool:
+    """Whether an OSM file holds at least one motorable road (stops at the first)."""
+    processor = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(
+        osmium.filter.KeyFilter("highway")
+    )
+    try:
+        return any(way.tags.get("highway") in MOTORABLE for way in processor)
+    except RuntimeError:
+        return False
 
 
 def _layer_geometry(path: Path) -> tuple[str, list[str]]:
@@ -153,7 +167,7 @@ def guess_manifest(folder: Path) -> ManifestGuess:
         if "sites" not in guess.sections:
             guess.sections["sites"] = {"path": path.name}
             guess.reasons.append(f"sites: {path.name} (OpenStreetMap tourism features)")
-        if "roads" not in guess.sections:
+        if "roads" not in guess.sections and _osm_has_roads(path):
             guess.sections["roads"] = {"path": path.name}
             guess.reasons.append(f"roads: {path.name} (OpenStreetMap highways)")
     for required in ("sites", "units"):

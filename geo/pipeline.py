@@ -8,16 +8,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
 
 from geo.admin import assign_units, border_distance, shared_borders, unit_borders
-from geo.dataset import Dataset
+from geo.coords import WGS84
+from geo.dataset import Dataset, SitesPart
 from geo.diagnostics import RunWarning
-from geo.errors import DatasetError
+from geo.friction import border_crossings, border_deadends, detour_indices
+from geo.network import build_road_graph, isochrones, prepare_network, snap_points, travel_matrix
+from geo.network_summary import network_indicators
 from geo.results import Results
 from geo.sources import check_dem, load_sites, load_units, load_zones
-from geo.sources.files import file_kind
+from geo.sources.roads import load_roads
 
 __all__ = ["STAGES", "StageCallback", "run_pipeline"]
 
@@ -28,6 +36,11 @@ STAGES = (
     "check DEM",
     "assign units",
     "measure borders",
+    "load roads",
+    "build network",
+    "travel times",
+    "isochrones",
+    "border friction",
 )
 
 #: Called when a stage starts: ``(stage name, index from 0, number of stages)``.
@@ -92,18 +105,6 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
             warnings.extend(dem.warnings)
         else:
             skipped["terrain"] = "no [dem] in the manifest"
-    if dataset.roads is None:
-        skipped["network"] = "no [roads] in the manifest"
-    else:
-        kind = file_kind(dataset.roads.path)
-        if kind not in ("osm", "vector"):
-            msg = (
-                f"{dataset.roads.path}: roads must be an OpenStreetMap file or a line layer "
-                f"(this is a {kind} file); fix [roads] path"
-            )
-            raise DatasetError(msg)
-        sources["roads"] = {"path": str(dataset.roads.path), "format": kind}
-        skipped["network"] = "the road-network stage is not part of this version yet"
     with stage("assign units"):
         sites, more = assign_units(sites, units)
         warnings.extend(more)
@@ -111,6 +112,13 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         directed = unit_borders(units, tolerance_m=params.border_tolerance_m)
         sites = border_distance(sites, directed)
         borders = shared_borders(directed)
+    network_parts = _network_stages(dataset, sites, units, directed, borders, stage, warnings)
+    if network_parts is None:
+        skipped["network"] = "no [roads] in the manifest"
+        network_parts = {}
+    else:
+        sites = network_parts.pop("sites")
+        sources.update(network_parts.pop("sources"))
     return Results(
         dataset=dataset,
         sites=sites,
@@ -122,4 +130,182 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         warnings=warnings,
         skipped=skipped,
         timings=timings,
+        **network_parts,
     )
+
+
+def _travel_long(
+    matrix: np.ndarray, origins: pd.Series, destinations: pd.Series, *, skip_self: bool
+) -> pd.DataFrame:
+    """Finite travel times as rows ``origin, destination, minutes``."""
+    i, j = np.nonzero(np.isfinite(matrix))
+    if skip_self:
+        keep = i != j
+        i, j = i[keep], j[keep]
+    return pd.DataFrame(
+        {
+            "origin": origins.to_numpy()[i],
+            "destination": destinations.to_numpy()[j],
+            "minutes": matrix[i, j],
+        }
+    )
+
+
+def _network_stages(
+    dataset: Dataset,
+    sites: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    directed: gpd.GeoDataFrame,
+    borders: gpd.GeoDataFrame,
+    stage: Callable[[str], AbstractContextManager[None]],
+    warnings: list[RunWarning],
+) -> dict[str, Any] | None:
+    """Roads -> network -> travel times -> isochrones -> border friction (None: no roads)."""
+    params = dataset.params
+    if dataset.roads is None:
+        for name in (
+            "load roads",
+            "build network",
+            "travel times",
+            "isochrones",
+            "border friction",
+        ):
+            with stage(name):
+                pass
+        return None
+    sources: dict[str, dict[str, object]] = {}
+    with stage("load roads"):
+        loaded = load_roads(
+            dataset.roads, bounds=tuple(units.total_bounds), margin_km=params.network_margin_km
+        )
+        sources["roads"] = loaded.info
+        warnings.extend(loaded.warnings)
+        hubs = None
+        if dataset.hubs is not None:
+            hub_layer = load_sites(SitesPart(**dataset.hubs.model_dump()))
+            hubs, _ = assign_units(hub_layer.data, units)
+            sources["hubs"] = hub_layer.info
+    with stage("build network"):
+        full_graph = build_road_graph(loaded.data, speeds_kmh=params.road_speeds_kmh)
+        network = prepare_network(full_graph)
+        if network.components > 1:
+            warnings.append(
+                RunWarning(
+                    "network_components",
+                    f"the road network has {network.components} separate parts; the largest "
+                    f"({len(network.nodes)} nodes) is used for travel times, "
+                    f"{network.dropped_nodes} nodes in the others are left out",
+                )
+            )
+    with stage("travel times"):
+        snapped = snap_points(network, sites.geometry, offroad_speed_kmh=params.offroad_speed_kmh)
+        sites = sites.copy()
+        sites["snap_m"] = snapped.snap_m
+        sites["off_network"] = snapped.snap_m > params.snap_max_m
+        if sites["off_network"].any():
+            far = sites.loc[sites["off_network"]]
+            warnings.append(
+                RunWarning(
+                    "sites_off_network",
+                    f"{len(far)} sites are more than {params.snap_max_m:g} m from any road; their "
+                    f"off-road leg is timed at {params.offroad_speed_kmh:g} km/h",
+                    [f"{r.site_id} {r.name}: {r.snap_m:.0f} m" for r in far.itertuples()],
+                )
+            )
+        ids = snapped.first_node + np.arange(len(sites))
+        dense = len(sites) <= 3000
+        limit = np.inf if dense else params.od_cutoff_min
+        site_minutes = travel_matrix(snapped.minutes, ids, ids, limit=limit)
+        site_metres = travel_matrix(
+            snapped.metres, ids, ids, limit=np.inf if dense else params.detour_max_km * 3000
+        )
+        unreachable = int((~np.isfinite(site_minutes)).sum()) if dense else 0
+        if unreachable:
+            warnings.append(
+                RunWarning(
+                    "site_pairs_unreachable",
+                    f"{unreachable} ordered site pairs have no road route; they get no travel time",
+                )
+            )
+        site_travel = _travel_long(site_minutes, sites["site_id"], sites["site_id"], skip_self=True)
+        hub_travel = None
+        if hubs is not None:
+            hub_snap = snap_points(
+                network,
+                pd.concat([hubs.geometry, sites.geometry], ignore_index=True),
+                offroad_speed_kmh=params.offroad_speed_kmh,
+            )
+            hub_ids = hub_snap.first_node + np.arange(len(hubs))
+            site_ids = hub_snap.first_node + len(hubs) + np.arange(len(sites))
+            hub_minutes = travel_matrix(
+                hub_snap.minutes, hub_ids, site_ids, limit=params.od_cutoff_min
+            )
+            hub_travel = _travel_long(
+                hub_minutes, hubs["site_id"], sites["site_id"], skip_self=False
+            )
+    with stage("isochrones"):
+        chosen = sites[sites["a_grade"] >= params.isochrone_min_grade]
+        origins = chosen.geometry if hubs is None else pd.concat([hubs.geometry, chosen.geometry])
+        origin_ids = (
+            list(chosen["site_id"]) if hubs is None else [*hubs["site_id"], *chosen["site_id"]]
+        )
+        iso = None
+        if origin_ids:
+            iso_snap = snap_points(
+                network,
+                gpd.GeoSeries(origins.to_numpy(), crs=sites.crs),
+                offroad_speed_kmh=params.offroad_speed_kmh,
+            )
+            iso = isochrones(network, iso_snap, origin_ids, minutes=tuple(params.isochrone_minutes))
+            iso["origin_kind"] = np.where(iso["origin"].isin(chosen["site_id"]), "site", "hub")
+        else:
+            warnings.append(
+                RunWarning(
+                    "no_isochrone_origins",
+                    f"no isochrones: no [hubs] and no site of A-grade {params.isochrone_min_grade} "
+                    "or more (lower isochrone_min_grade in [params] to draw them)",
+                )
+            )
+    with stage("border friction"):
+        crossings = border_crossings(full_graph, borders)
+        deadends = border_deadends(
+            full_graph,
+            units,
+            directed,
+            near_border_km=params.deadend_near_border_km,
+            across_km=params.deadend_across_km,
+            ratio=params.deadend_ratio,
+        )
+        detour = detour_indices(
+            sites, site_metres, min_km=params.detour_min_km, max_km=params.detour_max_km
+        )
+    roads = network.edges.to_crs(WGS84).reset_index()[
+        ["u", "v", "key", "highway", "name", "length", "speed_kph", "travel_time", "geometry"]
+    ]
+    roads = roads.rename(columns={"length": "length_m", "travel_time": "travel_time_s"})
+    indicators = {
+        "network": network_indicators(
+            network=network,
+            full_graph=full_graph,
+            crossings=crossings,
+            deadends=deadends,
+            detour=detour.summary(),
+            sites=sites,
+            params=params,
+            unreachable_site_pairs=unreachable,
+            hubs=0 if hubs is None else len(hubs),
+            isochrones=0 if iso is None else len(iso),
+        )
+    }
+    return {
+        "sites": sites,
+        "sources": sources,
+        "hubs": hubs,
+        "roads": roads,
+        "border_crossings": crossings,
+        "border_deadends": deadends,
+        "isochrones": iso,
+        "site_travel": site_travel,
+        "hub_travel": hub_travel,
+        "indicators": indicators,
+    }

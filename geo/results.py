@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 
 from geo import __version__
@@ -29,6 +30,18 @@ from geo.sources import DemInfo
 
 __all__ = ["Results", "file_checksums", "write_results"]
 
+#: Geometry type written for layers that came out empty (GDAL cannot infer it).
+_EMPTY_LAYER_TYPES = {
+    "sites": "Point",
+    "units": "MultiPolygon",
+    "zones": "MultiPolygon",
+    "unit_borders": "MultiLineString",
+    "hubs": "Point",
+    "roads": "LineString",
+    "border_crossings": "Point",
+    "border_deadends": "Point",
+    "isochrones": "Polygon",
+}
 _VERSIONED = ("geopandas", "shapely", "pyproj", "pyogrio", "rasterio", "numpy", "pandas", "osmium")
 
 
@@ -44,6 +57,12 @@ class Results:
         Normalised layers; ``borders`` are the shared unit borders.
     dem
         Facts about the DEM when one was given.
+    hubs, roads, border_crossings, border_deadends, isochrones
+        Network layers (None when the dataset has no roads).
+    site_travel, hub_travel
+        Travel times (minutes) site -> site and hub -> site, long format.
+    indicators
+        Every reported number by section (``network``, ...), for indicators.json.
     sources
         Per manifest part: format, encoding, CRS and counts, as learned by the loaders.
     warnings
@@ -60,6 +79,14 @@ class Results:
     zones: gpd.GeoDataFrame | None
     borders: gpd.GeoDataFrame
     dem: DemInfo | None = None
+    hubs: gpd.GeoDataFrame | None = None
+    roads: gpd.GeoDataFrame | None = None
+    border_crossings: gpd.GeoDataFrame | None = None
+    border_deadends: gpd.GeoDataFrame | None = None
+    isochrones: gpd.GeoDataFrame | None = None
+    site_travel: pd.DataFrame | None = None
+    hub_travel: pd.DataFrame | None = None
+    indicators: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[RunWarning] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
@@ -139,14 +166,52 @@ def _run_record(results: Results, written: list[str], started: datetime) -> dict
     }
 
 
+def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Join list values (osmnx merges attributes of simplified edges) into ``;`` text."""
+    out = gdf.copy()
+    for column in out.columns:
+        if column != "geometry" and out[column].map(lambda v: isinstance(v, list)).any():
+            out[column] = out[column].map(
+                lambda v: ";".join(map(str, v)) if isinstance(v, list) else v
+            )
+    return out
+
+
+def _json_default(value: object) -> object:
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()  # type: ignore[attr-defined]
+    return str(value)
+
+
 def _write_files(results: Results, folder: Path, started: datetime) -> None:
     gpkg = folder / "results.gpkg"
-    layers = {"sites": results.sites, "units": results.units, "unit_borders": results.borders}
-    if results.zones is not None:
-        layers["zones"] = results.zones
+    layers = {
+        "sites": results.sites,
+        "units": results.units,
+        "zones": results.zones,
+        "unit_borders": results.borders,
+        "hubs": results.hubs,
+        "roads": results.roads,
+        "border_crossings": results.border_crossings,
+        "border_deadends": results.border_deadends,
+        "isochrones": results.isochrones,
+    }
     for layer, gdf in layers.items():
-        gdf.to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio")
-    written = ["results.gpkg", "run.json"]
+        if gdf is not None:
+            kind = {"geometry_type": _EMPTY_LAYER_TYPES[layer]} if gdf.empty else {}
+            _flat(gdf).to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio", **kind)
+    written = ["results.gpkg", "indicators.json", "run.json"]
+    (folder / "indicators.json").write_text(
+        json.dumps(results.indicators, ensure_ascii=False, indent=2, default=_json_default),
+        encoding="utf-8",
+    )
+    for name, table in (
+        ("site_travel_times.csv", results.site_travel),
+        ("hub_travel_times.csv", results.hub_travel),
+    ):
+        if table is not None:
+            table.to_csv(folder / name, index=False, float_format="%.3f")
+            written.append(name)
     record = _run_record(results, written, started)
     (folder / "run.json").write_text(
         json.dumps(record, ensure_ascii=False, indent=2, default=str), encoding="utf-8"

@@ -65,8 +65,13 @@ def test_analyze_bundled_dataset(tmp_path):
         "check DEM",
         "assign units",
         "measure borders",
+        "load roads",
+        "build network",
+        "travel times",
+        "isochrones",
+        "border friction",
     }
-    assert record["skipped"]["network"] == "no [roads] in the manifest"
+    assert record["skipped"] == {"terrain": "no [dem] in the manifest"}
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
 
 
@@ -298,6 +303,16 @@ def test_init_then_analyze_osm_pbf_and_boundaries(tmp_path):
     run = tia("init", folder)
     assert run.code == 0, run.stderr
     assert "sites: sites.osm.pbf" in run.stdout
+    assert "roads:" not in run.stdout  # the file holds no roads
+    # an extract as people have it: tourism features and the roads between them
+    lonlat = [(f["lon"], f["lat"]) for f in features]
+    roads = [
+        {"type": "way", "coords": lonlat[i : i + 2], "tags": {"highway": "primary"}}
+        for i in range(len(lonlat) - 1)
+    ]
+    write_osm(folder / "sites.osm.pbf", features + roads)
+    run = tia("init", folder, "--force")
+    assert "roads: sites.osm.pbf (OpenStreetMap highways)" in run.stdout
     assert "units: counties.geojson (polygons; id 'adcode', name 'name')" in run.stdout
     manifest = (folder / "dataset.toml").read_text(encoding="utf-8")
     assert (
@@ -310,7 +325,11 @@ def test_init_then_analyze_osm_pbf_and_boundaries(tmp_path):
     assert len(sites) == len(features)
     record = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
     assert record["sources"]["roads"]["format"] == "osm"
-    assert record["skipped"]["network"] == "the road-network stage is not part of this version yet"
+    assert "network" not in record["skipped"]
+    network = json.loads((tmp_path / "out" / "indicators.json").read_text(encoding="utf-8"))[
+        "network"
+    ]
+    assert network["road_km_by_class"].keys() == {"primary"}
     assert (sites["unit_id"] != "").all()
     again = tia("init", folder)
     assert again.code == 2

@@ -60,7 +60,7 @@ def test_health_and_datasets(server):
     assert datasets[0]["counts"]["sites"] == len(read_reference_sites())
     _, detail = _get(server + "/datasets/yibin")
     assert detail["sources"]["sites"]["encoding"] == "utf-8"
-    assert detail["skipped"]["network"] == "no [roads] in the manifest"
+    assert detail["skipped"]["terrain"] == "no [dem] in the manifest"
 
 
 def test_sites_paginated_json_and_geojson(server):

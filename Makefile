@@ -27,6 +27,7 @@ serve: out/yibin/run.json
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+	BENCH_QUICK=1 $(BIN)/python benchmarks/run.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

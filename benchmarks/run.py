@@ -1,23 +1,26 @@
 """Side-by-side timings against the baseline a user would otherwise use (``make bench``).
 
-Each entry prints ``ours_s``, ``baseline_s`` and ``ratio = baseline_s / ours_s`` (above 1:
-we are faster) and the results go to ``benchmarks/results/<entry>.json``. The data are
-generated here with a fixed seed; nothing is downloaded.
+Writes ``out/bench/results.json``: a list of ``{name, n, ours_s, baseline, baseline_s,
+ratio}`` (``ratio = baseline_s / ours_s``, above 1: we are faster) plus extra fields per
+entry. ``BENCH_QUICK=1`` runs small sizes (a smoke test, written to ``results-quick.json``).
+All data are generated here with fixed seeds; nothing is downloaded.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
 import prcoords
+import shapely
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -25,9 +28,11 @@ sys.path.insert(0, str(ROOT))
 from geo.admin import assign_units  # noqa: E402
 from geo.coords import gcj02_to_wgs84, wgs84_to_gcj02  # noqa: E402
 from geo.dataset import SitesPart, UnitsPart  # noqa: E402
+from geo.network import DEFAULT_SPEEDS_KMH, prepare_network, snap_points, travel_matrix  # noqa: E402
 from geo.sources import load_sites, load_units  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
+QUICK = os.environ.get("BENCH_QUICK") == "1"
+OUT = ROOT / "out" / "bench"
 YIBIN = ROOT / "data" / "yibin"
 
 
@@ -46,7 +51,7 @@ def _points(n: int, seed: int = 7) -> tuple[np.ndarray, np.ndarray]:
 
 
 def bench_gcj02_inverse(n: int) -> dict[str, object]:
-    """GCJ-02 -> WGS-84 for n points: vectorised iteration vs prcoords, one point at a time."""
+    """GCJ-02 -> WGS-84: vectorised iteration vs prcoords, one point at a time."""
     lon, lat = wgs84_to_gcj02(*_points(n))
     ours = _timed(lambda: gcj02_to_wgs84(lon, lat))
 
@@ -55,15 +60,15 @@ def bench_gcj02_inverse(n: int) -> dict[str, object]:
             prcoords.gcj_wgs_bored(prcoords.Coords(y, x))
 
     return {
-        "n_points": n,
+        "n": n,
         "ours_s": ours,
-        "baseline_s": _timed(baseline, repeat=1),
         "baseline": "prcoords.gcj_wgs_bored per point",
+        "baseline_s": _timed(baseline, 1),
     }
 
 
-def bench_load_sites_gbk(n: int, tmp: Path) -> dict[str, object]:
-    """Load a GBK CSV of n sites: our validated loader vs pandas.read_csv + points_from_xy."""
+def bench_load_sites_gbk(n: int) -> dict[str, object]:
+    """Load a GBK CSV of sites: our validated loader vs pandas.read_csv + points_from_xy."""
     lon, lat = _points(n)
     frame = pd.DataFrame(
         {
@@ -74,7 +79,7 @@ def bench_load_sites_gbk(n: int, tmp: Path) -> dict[str, object]:
             "lat": lat,
         }
     )
-    path = tmp / "sites.csv"
+    path = OUT / "sites-gbk.csv"
     frame.to_csv(path, index=False, encoding="gbk")
     ours = _timed(lambda: load_sites(SitesPart(path=path, id="site_id", grade="a_grade")))
 
@@ -82,16 +87,18 @@ def bench_load_sites_gbk(n: int, tmp: Path) -> dict[str, object]:
         table = pd.read_csv(path, encoding="gbk")
         gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(table.lon, table.lat), crs=4326)
 
-    return {
-        "n_sites": n,
+    result = {
+        "n": n,
         "ours_s": ours,
+        "baseline": "pandas.read_csv + points_from_xy, no validation",
         "baseline_s": _timed(baseline),
-        "baseline": "pandas.read_csv + geopandas.points_from_xy (no validation)",
     }
+    path.unlink()
+    return result
 
 
 def bench_assign_units(n: int) -> dict[str, object]:
-    """Assign n sites to the 27 Yibin-area counties: ours (with checks) vs geopandas.sjoin."""
+    """Assign sites to the 27 Yibin-area counties: ours (with checks) vs geopandas.sjoin."""
     units = load_units(
         UnitsPart(path=YIBIN / "counties.geojson", id="adcode", name="name", name_en="name_en")
     ).data
@@ -106,32 +113,125 @@ def bench_assign_units(n: int) -> dict[str, object]:
         lambda: gpd.sjoin(sites, units[["unit_id", "geometry"]], how="left", predicate="intersects")
     )
     return {
-        "n_sites": n,
+        "n": n,
         "ours_s": ours,
-        "baseline_s": baseline,
         "baseline": "geopandas.sjoin(predicate='intersects')",
+        "baseline_s": baseline,
+    }
+
+
+def road_grid(side: int, seed: int = 11) -> nx.MultiDiGraph:
+    """A generated road network: a jittered grid ~500 m apart with a road hierarchy.
+
+    Every 20th row/column is a trunk road, every 5th a secondary road, the rest tertiary or
+    residential; all two-way. ``side`` x ``side`` nodes, about ``4 * side**2`` directed edges.
+    """
+    rng = np.random.default_rng(seed)
+    step = 0.005
+    ii, jj = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
+    lon = 104.0 + jj * step + rng.uniform(-0.001, 0.001, ii.shape)
+    lat = 28.0 + ii * step + rng.uniform(-0.001, 0.001, ii.shape)
+    ids = np.arange(side * side).reshape(side, side)
+    graph = nx.MultiDiGraph(crs="EPSG:4326")
+    graph.add_nodes_from(
+        (int(k), {"x": float(x), "y": float(y)})
+        for k, x, y in zip(ids.ravel(), lon.ravel(), lat.ravel(), strict=True)
+    )
+
+    def kind(line: np.ndarray) -> np.ndarray:
+        return np.where(
+            line % 20 == 0,
+            "trunk",
+            np.where(
+                line % 5 == 0, "secondary", np.where(line % 2 == 0, "tertiary", "residential")
+            ),
+        )
+
+    u = np.concatenate([ids[:, :-1].ravel(), ids[:-1, :].ravel()])
+    v = np.concatenate([ids[:, 1:].ravel(), ids[1:, :].ravel()])
+    highway = np.concatenate([kind(ii[:, :-1]).ravel(), kind(jj[:-1, :]).ravel()])
+    x, y = lon.ravel(), lat.ravel()
+    metres = np.hypot((x[u] - x[v]) * 97_900.0, (y[u] - y[v]) * 110_900.0)
+    speed = np.array([DEFAULT_SPEEDS_KMH[h] for h in highway])
+    seconds = metres / (speed / 3.6)
+    for a, b, h, m, s in zip(u, v, highway, metres, seconds, strict=True):
+        data = {
+            "highway": str(h),
+            "length": float(m),
+            "speed_kph": float(m / s * 3.6),
+            "travel_time": float(s),
+            "oneway": False,
+        }
+        graph.add_edge(int(a), int(b), **data)
+        graph.add_edge(int(b), int(a), **data)
+    return graph
+
+
+def bench_od_matrix(side: int, n_sites: int, sample: int) -> dict[str, object]:
+    """Sites x sites travel-time matrix: ours (snap + scipy, 2 processes) vs networkx per source."""
+    graph = road_grid(side)
+    network = prepare_network(graph)
+    rng = np.random.default_rng(5)
+    x0, y0, x1, y1 = network.edges.to_crs(4326).total_bounds
+    sites = gpd.GeoSeries(
+        shapely.points(rng.uniform(x0, x1, n_sites), rng.uniform(y0, y1, n_sites)), crs=4326
+    )
+
+    def ours() -> np.ndarray:
+        snapped = snap_points(network, sites)
+        ids = snapped.first_node + np.arange(n_sites)
+        return travel_matrix(snapped.minutes, ids, ids)
+
+    ours_s = _timed(ours, repeat=1)
+    # baseline: what an osmnx user does, networkx Dijkstra from each site's nearest node; timed
+    # on `sample` sources and scaled to all of them (networkx is too slow to run them all)
+    xy = np.column_stack(
+        [[graph.nodes[k]["x"] for k in graph.nodes], [graph.nodes[k]["y"] for k in graph.nodes]]
+    )
+    nearest = [int(np.argmin(np.hypot(*(xy - (p.x, p.y)).T))) for p in sites.iloc[:sample]]
+    start = time.perf_counter()
+    for node in nearest:
+        nx.single_source_dijkstra_path_length(graph, node, weight="travel_time")
+    baseline_s = (time.perf_counter() - start) * n_sites / sample
+    return {
+        "n": n_sites,
+        "ours_s": ours_s,
+        "baseline": (
+            "networkx.single_source_dijkstra_path_length per source (osmnx routing), "
+            f"timed on {sample} sources and scaled x{n_sites / sample:g}"
+        ),
+        "baseline_s": baseline_s,
+        "graph_edges": graph.number_of_edges(),
+        "graph_nodes": graph.number_of_nodes(),
+        "matrix": f"{n_sites} x {n_sites}",
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scale", type=float, default=1.0, help="multiply the sizes")
-    args = parser.parse_args()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    n = lambda base: max(int(base * args.scale), 10)  # noqa: E731
-    entries = {
+    """Run every entry and write the results file."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    scale = 0.01 if QUICK else 1.0
+    n = lambda base: max(int(base * scale), 20)  # noqa: E731
+    entries: dict[str, Callable[[], dict[str, object]]] = {
         "coords_gcj02_inverse": lambda: bench_gcj02_inverse(n(200_000)),
-        "load_sites_gbk_csv": lambda: bench_load_sites_gbk(n(200_000), RESULTS),
+        "load_sites_gbk_csv": lambda: bench_load_sites_gbk(n(200_000)),
         "assign_units": lambda: bench_assign_units(n(1_000_000)),
+        "od_matrix": lambda: (
+            bench_od_matrix(40, 50, 5) if QUICK else bench_od_matrix(360, 1000, 10)
+        ),
     }
-    print(f"{'entry':<24}{'ours_s':>10}{'baseline_s':>12}{'ratio':>8}  baseline")
+    results = []
+    print(f"{'entry':<22}{'n':>9}{'ours_s':>10}{'baseline_s':>12}{'ratio':>9}  baseline")
     for name, entry in entries.items():
-        result = entry()
+        result = {"name": name, **entry()}
         result["ratio"] = result["baseline_s"] / result["ours_s"]
-        (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
-        timing = f"{result['ours_s']:>10.3f}{result['baseline_s']:>12.3f}{result['ratio']:>8.2f}"
-        print(f"{name:<24}{timing}  {result['baseline']}")
-    (RESULTS / "sites.csv").unlink(missing_ok=True)
+        results.append(result)
+        ours_s, base_s, ratio = result["ours_s"], result["baseline_s"], result["ratio"]
+        timing = f"{result['n']:>9}{ours_s:>10.3f}{base_s:>12.3f}{ratio:>9.2f}"
+        print(f"{name:<22}{timing}  {result['baseline']}", flush=True)
+    target = OUT / ("results-quick.json" if QUICK else "results.json")
+    target.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(f"written: {target}")
 
 
 if __name__ == "__main__":

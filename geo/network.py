@@ -110,7 +110,10 @@ def build_road_graph(
             graph.add_edge(u, v, oneway=oneway == "yes", reversed=False, **data)
         if oneway != "yes":
             graph.add_edge(v, u, oneway=oneway == "-1", reversed=True, **data)
-    graph = ox.simplify_graph(graph, edge_attr_aggs={"length": sum})
+    # a change of road class or speed limit ends an edge, so every edge has one speed
+    graph = ox.simplify_graph(
+        graph, edge_attrs_differ=["highway", "maxspeed"], edge_attr_aggs={"length": sum}
+    )
     graph = ox.routing.add_edge_speeds(
         graph, hwy_speeds={**DEFAULT_SPEEDS_KMH, **(speeds_kmh or {})}, fallback=30.0
     )
@@ -208,8 +211,9 @@ def _entries(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.nd
 class Snapped:
     """Points joined to the network (see :func:`snap_points`).
 
-    ``minutes``/``metres`` are CSR matrices of the network extended by one node per point
-    (numbered after the graph's nodes, in the order of the points).
+    ``minutes``/``metres`` are CSR matrices of the network extended by one node where each
+    point meets its edge and one node per point; the point nodes are numbered from
+    ``first_node`` in the order of the points.
     """
 
     snap_m: np.ndarray
@@ -220,10 +224,46 @@ class Snapped:
     first_node: int
 
 
+def _split_links(
+    u: np.ndarray,
+    v: np.ndarray,
+    edge: np.ndarray,
+    fraction: np.ndarray,
+    joint: np.ndarray,
+    along: np.ndarray,
+    back: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Links that cut each snapped edge at its joints, in fraction order (both ways if two-way).
+
+    Points sharing an edge are chained u -> p1 -> p2 -> ... -> v, so two sites on one road
+    reach each other directly along it.
+    """
+    order = np.lexsort((fraction, edge))
+    e, f, j = edge[order], fraction[order], joint[order]
+    uu, vv, fw, bw = u[order], v[order], along[order], back[order]
+    first = np.ones(len(e), bool)
+    first[1:] = e[1:] != e[:-1]
+    last = np.ones(len(e), bool)
+    last[:-1] = e[1:] != e[:-1]
+    prev_node = np.where(first, uu, np.roll(j, 1))
+    prev_f = np.where(first, 0.0, np.roll(f, 1))
+    rows = [prev_node, j[last]]
+    cols = [j, vv[last]]
+    vals = [(f - prev_f) * fw, (1.0 - f[last]) * fw[last]]
+    two = bw > 0  # the road can be driven v -> u too
+    rows += [j[two], vv[last & two]]
+    cols += [prev_node[two], j[last & two]]
+    vals += [((f - prev_f) * bw)[two], ((1.0 - f) * bw)[last & two]]
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
+
+
 def snap_points(
     network: RoadNetwork, points: gpd.GeoSeries, *, offroad_speed_kmh: float = 15.0
 ) -> Snapped:
     """Join points to the nearest point of the nearest edge.
+
+    The edge is cut where the point meets it (a new node), and the point is linked to that
+    node both ways by its off-road leg (snap distance at ``offroad_speed_kmh``).
 
     Parameters
     ----------
@@ -250,69 +290,67 @@ def snap_points(
     edge_idx, dist = edge_idx[order], dist[order]
     fraction = shapely.line_locate_point(geoms[edge_idx], projected, normalized=True)
     n = len(network.nodes)
+    k = len(projected)
     position = pd.Series(np.arange(n), index=network.nodes)
     u = position.loc[edges.index.get_level_values("u")[edge_idx]].to_numpy()
     v = position.loc[edges.index.get_level_values("v")[edge_idx]].to_numpy()
-    minutes = edges["minutes"].to_numpy()[edge_idx]
-    metres = edges["length"].to_numpy()[edge_idx]
-    # the reverse edge, when the road is two-way: same geometry, driven the other way
-    reverse_min = _entries(network.minutes, v, u)
-    reverse_m = _entries(network.metres, v, u)
-    two_way = reverse_min > 0
+    joint = n + np.arange(k)
+    site = n + k + np.arange(k)
     off_min = dist / (offroad_speed_kmh * 1000.0 / 60.0)
-    site = n + np.arange(len(projected))
+    total = n + 2 * k
 
-    def extend(
-        base: sp.csr_matrix, along: np.ndarray, back: np.ndarray, off: np.ndarray
-    ) -> sp.csr_matrix:
-        # point on u->v at fraction f: leave towards v, or arrive from u, along u->v; on a
-        # two-way road also leave towards u and arrive from v along v->u
-        w2 = two_way
-        rows = np.concatenate([site, u, site[w2], v[w2]])
-        cols = np.concatenate([v, site, u[w2], site[w2]])
-        vals = np.concatenate(
-            [
-                off + (1 - fraction) * along,
-                fraction * along + off,
-                off[w2] + fraction[w2] * back[w2],
-                (1 - fraction[w2]) * back[w2] + off[w2],
-            ]
-        )
-        total = n + len(projected)
+    def extend(base: sp.csr_matrix, along: np.ndarray, off: np.ndarray) -> sp.csr_matrix:
+        back = _entries(base, v, u)  # the same road driven v -> u (0: one-way)
+        rows, cols, vals = _split_links(u, v, edge_idx, fraction, joint, along, back)
+        rows = np.concatenate([rows, site, joint])
+        cols = np.concatenate([cols, joint, site])
+        vals = np.concatenate([vals, off, off])
         grown = base.copy()
         grown.resize((total, total))
-        links = sp.csr_matrix((np.maximum(vals, 1e-9), (rows, cols)), shape=(total, total))
-        return (grown + links).tocsr()
+        links = sp.coo_matrix((np.maximum(vals, 1e-9), (rows, cols)), shape=(total, total))
+        return (grown + links.tocsr()).tocsr()
 
     return Snapped(
         snap_m=dist,
         edge_u=u,
         edge_v=v,
-        minutes=extend(network.minutes, minutes, reverse_min, off_min),
-        metres=extend(network.metres, metres, reverse_m, dist),
-        first_node=n,
+        minutes=extend(network.minutes, edges["minutes"].to_numpy()[edge_idx], off_min),
+        metres=extend(network.metres, edges["length"].to_numpy()[edge_idx], dist),
+        first_node=n + k,
     )
 
 
 def _columns(
-    graph: sp.csr_matrix, sources: np.ndarray, targets: np.ndarray, limit: float
-) -> np.ndarray:
-    out = np.empty((len(sources), len(targets)))
+    graph: sp.csr_matrix, sources: np.ndarray, targets: np.ndarray, limit: float, sparse: bool
+) -> np.ndarray | sp.coo_matrix:
+    blocks = []
     for start in range(0, len(sources), _BATCH):
         chunk = sources[start : start + _BATCH]
-        out[start : start + len(chunk)] = dijkstra(graph, indices=chunk, limit=limit)[:, targets]
-    return out
+        block = dijkstra(graph, indices=chunk, limit=limit)[:, targets]
+        if sparse:  # keep only what was reached within the limit
+            rows, cols = np.nonzero(np.isfinite(block))
+            block = sp.coo_matrix(
+                (block[rows, cols], (rows, cols)), shape=(len(chunk), len(targets))
+            )
+        blocks.append(block)
+    return sp.vstack(blocks).tocoo() if sparse else np.vstack(blocks)
 
 
 _WORKER: dict[str, object] = {}
 
 
-def _init_worker(graph: sp.csr_matrix, targets: np.ndarray, limit: float) -> None:
-    _WORKER.update(graph=graph, targets=targets, limit=limit)
+def _init_worker(graph: sp.csr_matrix, targets: np.ndarray, limit: float, sparse: bool) -> None:
+    _WORKER.update(graph=graph, targets=targets, limit=limit, sparse=sparse)
 
 
-def _worker_columns(sources: np.ndarray) -> np.ndarray:
-    return _columns(_WORKER["graph"], sources, _WORKER["targets"], _WORKER["limit"])  # type: ignore[arg-type]
+def _worker_columns(sources: np.ndarray) -> np.ndarray | sp.coo_matrix:
+    return _columns(
+        _WORKER["graph"],  # type: ignore[arg-type]
+        sources,
+        _WORKER["targets"],  # type: ignore[arg-type]
+        _WORKER["limit"],  # type: ignore[arg-type]
+        _WORKER["sparse"],  # type: ignore[arg-type]
+    )
 
 
 def travel_matrix(
@@ -321,8 +359,9 @@ def travel_matrix(
     targets: np.ndarray,
     *,
     limit: float = np.inf,
+    sparse: bool = False,
     workers: int | None = None,
-) -> np.ndarray:
+) -> np.ndarray | sp.csr_matrix:
     """Shortest-path costs from every source node to every target node.
 
     Parameters
@@ -332,27 +371,34 @@ def travel_matrix(
     sources, targets
         Node indices into ``graph``.
     limit
-        Costs above this are not searched and come back as ``inf`` (a cut-off keeps large
-        matrices cheap: the search stops there).
+        Costs above this are not searched (the search stops there, which keeps large
+        problems cheap).
+    sparse
+        Return a sparse matrix holding only the costs within ``limit`` (for large sets).
     workers
         Processes for large source sets; default: the CPU count.
 
     Returns
     -------
-    numpy.ndarray
-        ``len(sources) x len(targets)``; ``inf`` where unreachable or beyond ``limit``.
+    numpy.ndarray or scipy.sparse.csr_matrix
+        ``len(sources) x len(targets)``; dense: ``inf`` where unreachable or beyond
+        ``limit``; sparse: those entries are absent.
     """
     sources = np.asarray(sources, dtype=np.int64)
     targets = np.asarray(targets, dtype=np.int64)
     workers = workers or os.cpu_count() or 1
     if workers == 1 or len(sources) < _PARALLEL_MIN_SOURCES:
-        return _columns(graph, sources, targets, limit)
-    parts = np.array_split(sources, workers * 4)
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_init_worker, initargs=(graph, targets, limit)
-    ) as pool:
-        return np.vstack(list(pool.map(_worker_columns, parts)))
+        parts = [_columns(graph, sources, targets, limit, sparse)]
+    else:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(graph, targets, limit, sparse),
+        ) as pool:
+            parts = list(pool.map(_worker_columns, np.array_split(sources, workers * 4)))
+    return sp.vstack(parts).tocsr() if sparse else np.vstack(parts)
 
 
 def isochrones(

@@ -30,7 +30,7 @@ def network_indicators(
     detour: dict[str, Any],
     sites: gpd.GeoDataFrame,
     params: Params,
-    unreachable_site_pairs: int,
+    unreachable_site_pairs: int | None,
     hubs: int,
     isochrones: int,
 ) -> dict[str, Any]:
@@ -49,7 +49,7 @@ def network_indicators(
     params
         Parameters of the run.
     unreachable_site_pairs, hubs, isochrones
-        Counts.
+        Counts (unreachable pairs are None when only pairs within the cut-off were searched).
 
     Returns
     -------
@@ -105,7 +105,7 @@ def network_indicators(
             "median": _finite(sites["snap_m"].median()),
             "max": _finite(sites["snap_m"].max()),
         },
-        "unreachable_site_pairs": int(unreachable_site_pairs),
+        "unreachable_site_pairs": unreachable_site_pairs,  # None: not counted (large sets)
         "hubs": int(hubs),
         "isochrone_polygons": int(isochrones),
         "parameters": {

@@ -15,6 +15,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from geo.admin import assign_units, border_distance, shared_borders, unit_borders
 from geo.coords import WGS84
@@ -42,6 +43,10 @@ STAGES = (
     "isochrones",
     "border friction",
 )
+
+#: Up to this many sites, travel times are a dense matrix; above, only pairs within
+#: ``od_cutoff_min`` are searched, and detour indices use a seeded sample of this size.
+_DENSE_MAX = 3000
 
 #: Called when a stage starts: ``(stage name, index from 0, number of stages)``.
 StageCallback = Callable[[str, int, int], None]
@@ -135,18 +140,25 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
 
 
 def _travel_long(
-    matrix: np.ndarray, origins: pd.Series, destinations: pd.Series, *, skip_self: bool
+    matrix: np.ndarray | sp.spmatrix,
+    origins: pd.Series,
+    destinations: pd.Series,
+    *,
+    skip_self: bool,
 ) -> pd.DataFrame:
-    """Finite travel times as rows ``origin, destination, minutes``."""
-    i, j = np.nonzero(np.isfinite(matrix))
-    if skip_self:
-        keep = i != j
-        i, j = i[keep], j[keep]
+    """Finite travel times (dense or sparse matrix) as rows ``origin, destination, minutes``."""
+    if sp.issparse(matrix):
+        coo = matrix.tocoo()
+        i, j, minutes = coo.row, coo.col, coo.data
+    else:
+        i, j = np.nonzero(np.isfinite(matrix))
+        minutes = matrix[i, j]
+    keep = i != j if skip_self else np.ones(len(i), bool)
     return pd.DataFrame(
         {
-            "origin": origins.to_numpy()[i],
-            "destination": destinations.to_numpy()[j],
-            "minutes": matrix[i, j],
+            "origin": origins.to_numpy()[i[keep]],
+            "destination": destinations.to_numpy()[j[keep]],
+            "minutes": minutes[keep],
         }
     )
 
@@ -213,13 +225,16 @@ def _network_stages(
                 )
             )
         ids = snapped.first_node + np.arange(len(sites))
-        dense = len(sites) <= 3000
-        limit = np.inf if dense else params.od_cutoff_min
-        site_minutes = travel_matrix(snapped.minutes, ids, ids, limit=limit)
-        site_metres = travel_matrix(
-            snapped.metres, ids, ids, limit=np.inf if dense else params.detour_max_km * 3000
-        )
-        unreachable = int((~np.isfinite(site_minutes)).sum()) if dense else 0
+        if len(sites) <= _DENSE_MAX:
+            site_minutes = travel_matrix(snapped.minutes, ids, ids)
+            unreachable: int | None = int((~np.isfinite(site_minutes)).sum())
+            detour_idx = np.arange(len(sites))
+        else:  # only pairs within the cut-off are searched and stored
+            site_minutes = travel_matrix(
+                snapped.minutes, ids, ids, limit=params.od_cutoff_min, sparse=True
+            )
+            unreachable = None
+            detour_idx = np.sort(np.random.default_rng(0).choice(len(sites), _DENSE_MAX, False))
         if unreachable:
             warnings.append(
                 RunWarning(
@@ -227,6 +242,7 @@ def _network_stages(
                     f"{unreachable} ordered site pairs have no road route; they get no travel time",
                 )
             )
+        site_metres = travel_matrix(snapped.metres, ids[detour_idx], ids[detour_idx])
         site_travel = _travel_long(site_minutes, sites["site_id"], sites["site_id"], skip_self=True)
         hub_travel = None
         if hubs is not None:
@@ -277,7 +293,10 @@ def _network_stages(
             ratio=params.deadend_ratio,
         )
         detour = detour_indices(
-            sites, site_metres, min_km=params.detour_min_km, max_km=params.detour_max_km
+            sites.iloc[detour_idx],
+            site_metres,
+            min_km=params.detour_min_km,
+            max_km=params.detour_max_km,
         )
     roads = network.edges.to_crs(WGS84).reset_index()[
         ["u", "v", "key", "highway", "name", "length", "speed_kph", "travel_time", "geometry"]

@@ -62,30 +62,29 @@ def write_osm(path: Path, features: list[dict]) -> None:
     """Write an OSM file (format from the suffix) with osmium's writer.
 
     Each feature: ``{"type": "node", "lon", "lat", "tags"}`` or
-    ``{"type": "way", "coords": [(lon, lat), ...], "tags"}`` (closed when first == last).
+    ``{"type": "way", "coords": [(lon, lat), ...], "tags"}``. Way vertices at the same
+    coordinates are one OSM node, so ways that share a vertex are connected.
     """
-    node_id, way_id = 1, 1
-    nodes, ways = [], []
+    nodes: list = []
+    ways: list = []
+    vertex_ids: dict[tuple[float, float], int] = {}
     for feature in features:
         if feature["type"] == "node":
             nodes.append(
                 mutable.Node(
-                    id=node_id, location=(feature["lon"], feature["lat"]), tags=feature["tags"]
+                    id=len(nodes) + 1,
+                    location=(feature["lon"], feature["lat"]),
+                    tags=feature["tags"],
                 )
             )
-            node_id += 1
             continue
         refs = []
-        coords = feature["coords"]
-        closed = coords[0] == coords[-1]
-        for lon, lat in coords[:-1] if closed else coords:
-            nodes.append(mutable.Node(id=node_id, location=(lon, lat), tags={}))
-            refs.append(node_id)
-            node_id += 1
-        if closed:
-            refs.append(refs[0])
-        ways.append(mutable.Way(id=way_id, nodes=refs, tags=feature["tags"]))
-        way_id += 1
+        for lon, lat in feature["coords"]:
+            if (lon, lat) not in vertex_ids:
+                vertex_ids[(lon, lat)] = len(nodes) + 1
+                nodes.append(mutable.Node(id=len(nodes) + 1, location=(lon, lat), tags={}))
+            refs.append(vertex_ids[(lon, lat)])
+        ways.append(mutable.Way(id=len(ways) + 1, nodes=refs, tags=feature["tags"]))
     if path.exists():
         path.unlink()
     with osmium.SimpleWriter(str(path)) as writer:

@@ -73,6 +73,17 @@ def test_analyze_bundled_dataset(tmp_path):
     }
     assert record["skipped"] == {"terrain": "no [dem] in the manifest"}
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
+    assert {"roads", "border_crossings", "border_deadends", "isochrones", "hubs"} <= layers
+    network = json.loads((out / "indicators.json").read_text(encoding="utf-8"))["network"]
+    changning_xingwen = [
+        c
+        for c in network["crossings_by_unit_pair"]
+        if (c["unit_a"], c["unit_b"]) == ("511524", "511528")
+    ]
+    assert changning_xingwen
+    assert changning_xingwen[0]["crossings"] > 0
+    assert network["detour_index"]["cross_border"]["pairs"] > 0
+    assert network["hubs"] == 27
 
 
 def test_gbk_copy_analyses_identically(tmp_path):
@@ -253,6 +264,42 @@ BAD_INPUT = {
         ),
         r"roads\.tif: roads must be an OpenStreetMap file or a line layer",
     ),
+    "roads that are points": (
+        lambda folder: (
+            _reference_points().to_file(folder / "roads.geojson"),
+            _manifest_only(
+                _sites_manifest('[sites]\npath = "sites.csv"') + '[roads]\npath = "roads.geojson"\n'
+            )(folder),
+        ),
+        r"roads\.geojson: feature 1 is a Point, but roads must be lines",
+    ),
+    "empty road extract": (
+        lambda folder: (
+            write_osm(folder / "roads.osm.pbf", []),
+            _manifest_only(
+                _sites_manifest('[sites]\npath = "sites.csv"') + '[roads]\npath = "roads.osm.pbf"\n'
+            )(folder),
+        ),
+        r"roads\.osm\.pbf: the file holds no motorable roads",
+    ),
+    "roads outside the units": (
+        lambda folder: (
+            write_osm(
+                folder / "roads.osm",
+                [
+                    {
+                        "type": "way",
+                        "coords": [(116.3, 39.9), (116.4, 39.9)],
+                        "tags": {"highway": "primary"},
+                    }
+                ],
+            ),
+            _manifest_only(
+                _sites_manifest('[sites]\npath = "sites.csv"') + '[roads]\npath = "roads.osm"\n'
+            )(folder),
+        ),
+        r"roads\.osm: none of its 1 roads reaches the units' extent",
+    ),
     "duplicate site ids": (
         _bad_csv(_set(9, "site_id", "YB002")),
         r"sites\.csv: site id 'YB002' is used more than once \(lines 3, 11\)",
@@ -354,3 +401,52 @@ def test_dem_is_checked_and_reported(tmp_path):
     assert record["dem"]["coverage"] == pytest.approx(1.0)
     assert record["dem"]["crs"] == "EPSG:4326"
     assert "terrain" not in record["skipped"]
+
+
+def test_network_components_and_unreachable_pairs_are_counted(tmp_path):
+    folder = tmp_path / "net"
+    folder.mkdir()
+    units = gpd.GeoDataFrame(
+        {"code": ["A", "B"], "name": ["甲县", "乙县"]},
+        geometry=[shapely.box(104.9, 27.9, 105.0, 28.1), shapely.box(105.0, 27.9, 105.1, 28.1)],
+        crs=4326,
+    )
+    units.to_file(folder / "units.geojson")
+    pd.DataFrame(
+        {
+            "name": ["west", "east", "trap"],
+            "lon": [104.95, 105.05, 105.05],
+            "lat": [28.0, 28.0, 28.06],
+        }
+    ).to_csv(folder / "sites.csv", index=False)
+    ways = [
+        ([(104.95, 28.0), (105.05, 28.0)], {"highway": "primary"}),
+        # a one-way road into the trap: you can drive in, not out
+        ([(105.05, 28.0), (105.05, 28.06)], {"highway": "tertiary", "oneway": "yes"}),
+        # a separate little network far from everything else
+        ([(104.91, 28.09), (104.92, 28.09)], {"highway": "residential"}),
+    ]
+    write_osm(folder / "roads.osm", [{"type": "way", "coords": c, "tags": t} for c, t in ways])
+    write_manifest(
+        folder,
+        'name = "n"\n[sites]\npath = "sites.csv"\n[units]\npath = "units.geojson"\nid = "code"\n'
+        'name = "name"\n[roads]\npath = "roads.osm"\n',
+    )
+    run = tia("analyze", folder, "--out", tmp_path / "out")
+    assert run.code == 0, run.stderr
+    assert "the road network has 2 separate parts" in run.stderr
+    assert "2 ordered site pairs have no road route" in run.stderr
+    network = json.loads((tmp_path / "out" / "indicators.json").read_text(encoding="utf-8"))[
+        "network"
+    ]
+    assert network["components"] == 2
+    assert network["nodes_outside_largest_component"] == 2
+    assert network["unreachable_site_pairs"] == 2
+    assert network["crossings_total"] == 1
+    times = pd.read_csv(tmp_path / "out" / "site_travel_times.csv")
+    ids = dict(zip(["west", "east", "trap"], ["S0001", "S0002", "S0003"], strict=True))
+    pairs = set(zip(times["origin"], times["destination"], strict=True))
+    assert (ids["trap"], ids["west"]) not in pairs
+    assert (ids["trap"], ids["east"]) not in pairs
+    assert (ids["west"], ids["trap"]) in pairs
+    assert (times["minutes"] > 0).all()

@@ -42,7 +42,13 @@ from geo.errors import DatasetError
 from geo.sources.files import file_kind, find_column, read_vector
 from geo.sources.layer import LoadedLayer
 
-__all__ = ["MOTORABLE", "ROAD_CLASS_ALIASES", "load_roads", "normalise_road_class"]
+__all__ = [
+    "MOTORABLE",
+    "NOT_MOTORABLE",
+    "ROAD_CLASS_ALIASES",
+    "load_roads",
+    "normalise_road_class",
+]
 
 #: OSM highway values a car can use, i.e. the classes the travel-time graph keeps.
 MOTORABLE = frozenset(
@@ -62,6 +68,13 @@ ROAD_CLASS_ALIASES = {
     "村道": "unclassified", "village": "unclassified", "village road": "unclassified",
     "专用公路": "service", "城市道路": "residential", "机耕路": "track",
 }  # fmt: skip
+#: Classes that are roads but not for cars: dropped (and counted) from line layers.
+NOT_MOTORABLE = frozenset(
+    {
+        "footway", "path", "cycleway", "pedestrian", "steps", "bridleway", "corridor",
+        "construction", "proposed", "platform", "elevator", "人行道", "步道", "自行车道", "绿道",
+    }
+)  # fmt: skip
 _CLASS_COLUMNS = ("highway", "fclass", "road_class", "class", "type", "等级", "道路等级")
 _SPEED_COLUMNS = ("maxspeed", "speed", "限速")
 _ONEWAY_COLUMNS = ("oneway", "单行")
@@ -175,10 +188,25 @@ def _read_line_layer(
             )
         )
     else:
-        mapped = gdf[class_col].map(normalise_road_class)
+        text = gdf[class_col].fillna("").astype(str).str.strip()
+        walking = text.str.lower().isin(NOT_MOTORABLE)
+        if walking.any():
+            warnings.append(
+                RunWarning(
+                    "roads_not_motorable",
+                    f"{path}: {int(walking.sum())} lines are footways, paths or cycleways and are "
+                    "left out of the road network",
+                    sorted(set(text[walking])),
+                )
+            )
+            gdf, text = (
+                gdf.loc[~walking].reset_index(drop=True),
+                text[~walking].reset_index(drop=True),
+            )
+        mapped = text.map(normalise_road_class)
         unknown = mapped.isna()
         if unknown.any():
-            values = sorted(set(gdf.loc[unknown, class_col].astype(str)))
+            values = sorted(set(text[unknown]))
             warnings.append(
                 RunWarning(
                     "road_class_unknown",

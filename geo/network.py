@@ -13,9 +13,9 @@ for dense matrices, and its results differed from Dijkstra's); scipy is used, wi
 source sets split over the CPU cores in forked worker processes.
 
 Sites join the graph where they are, not at the nearest node: each site is snapped to the
-nearest point of the nearest edge and linked to both ends of that edge with the travel time
-of the part of the edge it must drive, plus an off-road leg (snap distance at
-``offroad_speed_kmh``).
+nearest point of the nearest edge, the edge is cut there (so two sites on one road reach
+each other along it, in the road's driving directions) and the site is linked to the cut by
+an off-road leg (snap distance at ``offroad_speed_kmh``).
 """
 
 from __future__ import annotations

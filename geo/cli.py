@@ -80,6 +80,7 @@ def _summary(results: Results) -> Table:
             "source_crs",
             "sites",
             "features",
+            "ways",
             "rows_skipped",
             "repaired",
         ):

@@ -26,6 +26,7 @@ __all__ = [
     "RoadsPart",
     "SitesPart",
     "StatsPart",
+    "TaxonomyPart",
     "UnitsPart",
     "ZonesPart",
     "load_dataset",
@@ -114,6 +115,17 @@ class StatsPart(_Part):
     outputs: list[str] = Field(default_factory=list)
 
 
+class TaxonomyPart(BaseModel):
+    """``[taxonomy]``: the dataset's own rules, which win over the bundled ones."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kinds: dict[str, str] = Field(default_factory=dict, description="raw category text -> kind id")
+    theme_keywords: dict[str, str] = Field(
+        default_factory=dict, description="keyword in a name or category -> theme"
+    )
+
+
 class Params(BaseModel):
     """Analysis parameters; every one may be overridden in ``[params]``."""
 
@@ -146,6 +158,19 @@ class Params(BaseModel):
     deadend_ratio: float = Field(5.0, gt=1)
     detour_min_km: float = Field(1.0, ge=0)
     detour_max_km: float = Field(60.0, gt=0)
+    record_dup_m: float = Field(
+        200.0, gt=0, description="records this close with similar names are one site"
+    )
+    market_minutes: float = Field(60.0, gt=0, description="overlap cut-off by road (minutes)")
+    market_km: float = Field(30.0, gt=0, description="overlap cut-off without roads (km)")
+    circuity: float = Field(1.3, ge=1, description="road km per straight-line km (estimate)")
+    overlap_weights: list[Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: [1.0, 1.0, 1.0],
+        min_length=3,
+        max_length=3,
+        description="exponents of similarity, proximity, grade similarity in the score",
+    )
+    group_min_score: float = Field(30.0, ge=0, le=100, description="weaker pairs join no group")
 
 
 class Dataset(BaseModel):
@@ -162,6 +187,7 @@ class Dataset(BaseModel):
     hubs: HubsPart | None = None
     dem: DemPart | None = None
     stats: StatsPart | None = None
+    taxonomy: TaxonomyPart = Field(default_factory=TaxonomyPart)
     params: Params = Field(default_factory=Params)
     root: Path = Field(Path("."), description="folder of the manifest (set by the loader)")
 

@@ -20,13 +20,24 @@ import scipy.sparse as sp
 from geo.admin import assign_units, border_distance, shared_borders, unit_borders
 from geo.coords import WGS84
 from geo.dataset import Dataset, SitesPart
+from geo.dedupe import find_record_duplicates
 from geo.diagnostics import RunWarning
+from geo.errors import DatasetError
 from geo.friction import border_crossings, border_deadends, detour_indices
 from geo.network import build_road_graph, isochrones, prepare_network, snap_points, travel_matrix
 from geo.network_summary import network_indicators
+from geo.overlap_summary import overlap_indicators
+from geo.overlaps import (
+    OverlapSettings,
+    find_overlaps,
+    overlap_groups,
+    overlap_lines,
+    unit_pair_summary,
+)
 from geo.results import Results
 from geo.sources import check_dem, load_sites, load_units, load_zones
 from geo.sources.roads import load_roads
+from geo.taxonomy import Taxonomy, classify_sites, load_taxonomy
 
 __all__ = ["STAGES", "StageCallback", "run_pipeline"]
 
@@ -35,6 +46,8 @@ STAGES = (
     "load units",
     "load zones",
     "check DEM",
+    "classify sites",
+    "record duplicates",
     "assign units",
     "measure borders",
     "load roads",
@@ -42,6 +55,7 @@ STAGES = (
     "travel times",
     "isochrones",
     "border friction",
+    "overlaps",
 )
 
 #: Up to this many sites, travel times are a dense matrix; above, only pairs within
@@ -110,6 +124,13 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
             warnings.extend(dem.warnings)
         else:
             skipped["terrain"] = "no [dem] in the manifest"
+    with stage("classify sites"):
+        taxonomy = _taxonomy(dataset)
+        sites, more = classify_sites(sites, taxonomy, category_kinds=dataset.taxonomy.kinds)
+        warnings.extend(more)
+    with stage("record duplicates"):
+        sites, record_duplicates, more = find_record_duplicates(sites, max_m=params.record_dup_m)
+        warnings.extend(more)
     with stage("assign units"):
         sites, more = assign_units(sites, units)
         warnings.extend(more)
@@ -118,12 +139,43 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         sites = border_distance(sites, directed)
         borders = shared_borders(directed)
     network_parts = _network_stages(dataset, sites, units, directed, borders, stage, warnings)
+    travel_minutes = None
     if network_parts is None:
         skipped["network"] = "no [roads] in the manifest"
-        network_parts = {}
+        network_parts = {"indicators": {}}
     else:
         sites = network_parts.pop("sites")
         sources.update(network_parts.pop("sources"))
+        travel_minutes = network_parts.pop("site_minutes")
+    with stage("overlaps"):
+        settings = OverlapSettings(
+            market_minutes=params.market_minutes,
+            market_km=params.market_km,
+            circuity=params.circuity,
+            weights=tuple(params.overlap_weights),  # type: ignore[arg-type]
+            group_min_score=params.group_min_score,
+        )
+        pairs = find_overlaps(sites, units, taxonomy, settings, travel_minutes=travel_minutes)
+        groups, pairs["group_id"] = overlap_groups(pairs, sites, params.group_min_score)
+        unit_pairs = unit_pair_summary(pairs)
+        if len(sites) < 2:
+            warnings.append(RunWarning("one_site", "only one site: there is nothing to compare"))
+        elif sites["unit_id"].nunique() < 2:
+            warnings.append(
+                RunWarning(
+                    "one_unit",
+                    "every site lies in one unit: there can be no cross-border overlaps",
+                )
+            )
+        network_parts["indicators"]["overlaps"] = overlap_indicators(
+            pairs,
+            groups,
+            unit_pairs,
+            sites,
+            record_duplicates,
+            mode="road" if travel_minutes is not None else "geodesic",
+            settings=settings,
+        )
     return Results(
         dataset=dataset,
         sites=sites,
@@ -135,6 +187,11 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         warnings=warnings,
         skipped=skipped,
         timings=timings,
+        record_duplicates=record_duplicates,
+        overlaps=pairs,
+        overlap_groups=groups,
+        overlap_unit_pairs=unit_pairs,
+        overlap_pairs=overlap_lines(pairs, sites),
         **network_parts,
     )
 
@@ -318,6 +375,7 @@ def _network_stages(
     }
     return {
         "sites": sites,
+        "site_minutes": site_minutes,
         "sources": sources,
         "hubs": hubs,
         "roads": roads,
@@ -328,3 +386,16 @@ def _network_stages(
         "hub_travel": hub_travel,
         "indicators": indicators,
     }
+
+
+def _taxonomy(dataset: Dataset) -> Taxonomy:
+    """Load the bundled taxonomy with the dataset's own rules; unknown kind ids are an error."""
+    taxonomy = load_taxonomy(theme_keywords=dataset.taxonomy.theme_keywords)
+    for category, kind in dataset.taxonomy.kinds.items():
+        if kind not in taxonomy.kinds:
+            msg = (
+                f"{dataset.manifest}: [taxonomy] kinds maps '{category}' to unknown kind "
+                f"'{kind}'; use one of {', '.join(taxonomy.kinds)}"
+            )
+            raise DatasetError(msg)
+    return taxonomy

@@ -41,6 +41,7 @@ _EMPTY_LAYER_TYPES = {
     "border_crossings": "Point",
     "border_deadends": "Point",
     "isochrones": "Polygon",
+    "overlap_pairs": "LineString",
 }
 _VERSIONED = ("geopandas", "shapely", "pyproj", "pyogrio", "rasterio", "numpy", "pandas", "osmium")
 
@@ -59,6 +60,8 @@ class Results:
         Facts about the DEM when one was given.
     hubs, roads, border_crossings, border_deadends, isochrones
         Network layers (None when the dataset has no roads).
+    record_duplicates, overlaps, overlap_groups, overlap_unit_pairs, overlap_pairs
+        Duplicated-construction results (see :mod:`geo.overlaps`).
     site_travel, hub_travel
         Travel times (minutes) site -> site and hub -> site, long format.
     indicators
@@ -84,6 +87,11 @@ class Results:
     border_crossings: gpd.GeoDataFrame | None = None
     border_deadends: gpd.GeoDataFrame | None = None
     isochrones: gpd.GeoDataFrame | None = None
+    record_duplicates: pd.DataFrame | None = None
+    overlaps: pd.DataFrame | None = None
+    overlap_groups: pd.DataFrame | None = None
+    overlap_unit_pairs: pd.DataFrame | None = None
+    overlap_pairs: gpd.GeoDataFrame | None = None
     site_travel: pd.DataFrame | None = None
     hub_travel: pd.DataFrame | None = None
     indicators: dict[str, Any] = field(default_factory=dict)
@@ -195,6 +203,7 @@ def _write_files(results: Results, folder: Path, started: datetime) -> None:
         "border_crossings": results.border_crossings,
         "border_deadends": results.border_deadends,
         "isochrones": results.isochrones,
+        "overlap_pairs": results.overlap_pairs,
     }
     for layer, gdf in layers.items():
         if gdf is not None:
@@ -206,6 +215,10 @@ def _write_files(results: Results, folder: Path, started: datetime) -> None:
         encoding="utf-8",
     )
     for name, table in (
+        ("overlaps.csv", results.overlaps),
+        ("overlap_groups.csv", results.overlap_groups),
+        ("overlap_unit_pairs.csv", results.overlap_unit_pairs),
+        ("record_duplicates.csv", results.record_duplicates),
         ("site_travel_times.csv", results.site_travel),
         ("hub_travel_times.csv", results.hub_travel),
     ):

@@ -1,4 +1,10 @@
-"""Tourism taxonomy: grade parsing (categories and themes come with the overlap analysis).
+"""Tourism taxonomy: canonical kinds (GB/T 18972-2017 classes), themes and A-grades.
+
+Kinds and themes come from ``data/taxonomy.toml``: a kind is chosen by the first rule that
+matches, in this order — the manifest's own mapping of raw categories (``[taxonomy]``), the
+raw category text, the OpenStreetMap tags, the site name. Sites no rule matches are ``other``
+and counted. Themes are collected from the name, the raw category, a ``themes`` column and
+the manifest's extra theme keywords.
 
 China's A-level scenic-area grading (GB/T 17775) runs from A to AAAAA. Sources write it in
 many ways: ``5A``, ``AAAAA``, ``5A级``, ``4A级旅游景区``, ``国家AAAA级``, ``五A``, ``5``.
@@ -6,13 +12,211 @@ many ways: ``5A``, ``AAAAA``, ``5A级``, ``4A级旅游景区``, ``国家AAAA级`
 
 from __future__ import annotations
 
+import json
 import math
 import re
+import tomllib
 import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
 
+import geopandas as gpd
 import pandas as pd
 
-__all__ = ["parse_a_grade", "parse_a_grades"]
+from geo.diagnostics import RunWarning
+
+__all__ = [
+    "TAXONOMY_PATH",
+    "Kind",
+    "Taxonomy",
+    "classify_sites",
+    "keyword_pattern",
+    "load_taxonomy",
+    "parse_a_grade",
+    "parse_a_grades",
+    "split_themes",
+]
+
+#: The bundled taxonomy table.
+TAXONOMY_PATH = Path(__file__).resolve().parents[1] / "data" / "taxonomy.toml"
+OTHER = "other"
+_THEME_SPLIT = re.compile(r"[;,，、/|\s]+")
+
+
+def keyword_pattern(keywords: list[str] | tuple[str, ...]) -> re.Pattern[str]:
+    """One case-insensitive pattern: Chinese keywords as substrings, Latin ones as whole words.
+
+    Parameters
+    ----------
+    keywords
+        E.g. ``["竹", "bamboo"]`` (so "Steam Train" does not match "tea").
+
+    Returns
+    -------
+    re.Pattern
+        Never matches when ``keywords`` is empty.
+    """
+    parts = [
+        rf"\b{re.escape(k)}\b" if k.isascii() else re.escape(k)
+        for k in sorted(keywords, key=len, reverse=True)
+    ]
+    return re.compile("|".join(parts) or r"(?!)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A canonical kind of tourism resource."""
+
+    id: str
+    zh: str
+    en: str
+    gb_class: str
+    pattern: re.Pattern[str]
+    osm: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """Kinds in priority order and theme patterns."""
+
+    kinds: dict[str, Kind]
+    themes: dict[str, re.Pattern[str]]
+
+
+def load_taxonomy(
+    path: Path = TAXONOMY_PATH, *, theme_keywords: dict[str, str] | None = None
+) -> Taxonomy:
+    """Read the taxonomy table.
+
+    Parameters
+    ----------
+    path
+        A TOML file with ``[kinds.<id>]`` tables and a ``[themes]`` table.
+    theme_keywords
+        Extra ``keyword -> theme`` rules (from the manifest).
+
+    Returns
+    -------
+    Taxonomy
+        Kinds (file order = priority) and theme keywords, lower-cased.
+    """
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    kinds = {
+        kind_id: Kind(
+            id=kind_id,
+            zh=spec["zh"],
+            en=spec["en"],
+            gb_class=spec["gb_class"],
+            pattern=keyword_pattern(spec.get("keywords", [])),
+            osm=tuple(spec.get("osm", [])),
+        )
+        for kind_id, spec in raw["kinds"].items()
+    }
+    themes = {t: list(words) for t, words in raw["themes"].items()}
+    for keyword, theme in (theme_keywords or {}).items():
+        themes.setdefault(theme, []).append(keyword)
+    return Taxonomy(kinds=kinds, themes={t: keyword_pattern(w) for t, w in themes.items()})
+
+
+def split_themes(text: str) -> set[str]:
+    """Split a ``;``-joined theme list into a set."""
+    return {t for t in _THEME_SPLIT.split(text or "") if t}
+
+
+def _by_keywords(text: str, taxonomy: Taxonomy) -> str | None:
+    for kind in taxonomy.kinds.values():
+        if kind.pattern.search(text):
+            return kind.id
+    return None
+
+
+def _by_osm(tags_json: str, taxonomy: Taxonomy) -> str | None:
+    if not tags_json:
+        return None
+    tags = json.loads(tags_json)
+    for kind in taxonomy.kinds.values():
+        for rule in kind.osm:
+            key, _, value = rule.partition("=")
+            if key in tags and (value == "*" or tags[key] == value):
+                return kind.id
+    return None
+
+
+def _themes_of(text: str, taxonomy: Taxonomy) -> set[str]:
+    return {theme for theme, pattern in taxonomy.themes.items() if pattern.search(text)}
+
+
+def classify_sites(
+    sites: gpd.GeoDataFrame,
+    taxonomy: Taxonomy,
+    *,
+    category_kinds: dict[str, str] | None = None,
+) -> tuple[gpd.GeoDataFrame, list[RunWarning]]:
+    """Give every site a ``kind``, its ``gb_class`` and its ``themes``.
+
+    Each rule runs once per distinct value (category, tags, name), not once per site.
+
+    Parameters
+    ----------
+    sites
+        Normalised sites (``name``, ``name_en``, ``category_raw``; ``osm_tags`` and
+        ``themes`` when present).
+    taxonomy
+        From :func:`load_taxonomy`.
+    category_kinds
+        The manifest's ``raw category -> kind`` mapping, which wins over every rule.
+
+    Returns
+    -------
+    tuple
+        A copy with ``kind``, ``kind_source`` (manifest, category, osm, name or none),
+        ``gb_class`` and ``themes`` (``;``-joined), and the warnings.
+    """
+    out = sites.copy()
+    category = out["category_raw"].fillna("").astype(str)
+    kind = pd.Series(category.map(category_kinds or {}).to_numpy(dtype=object), index=out.index)
+    source = pd.Series(None, index=out.index, dtype=object)
+    source[kind.notna()] = "manifest"
+    rules: list[tuple[str, pd.Series, object]] = [
+        ("category", category, _by_keywords),
+        ("osm", out["osm_tags"].fillna("") if "osm_tags" in out else None, _by_osm),
+        ("name", out["name"].fillna("") + " " + out["name_en"].fillna(""), _by_keywords),
+    ]
+    for label, values, rule in rules:
+        todo = kind.isna()
+        if values is None or not todo.any():
+            continue
+        lookup = {v: rule(v, taxonomy) for v in values[todo].unique()}  # type: ignore[operator]
+        kind[todo] = values[todo].map(lookup).to_numpy(dtype=object)
+        source[todo & kind.notna()] = label
+    unmatched = kind.isna()
+    out["kind"] = kind.fillna(OTHER)
+    out["kind_source"] = source.fillna("none")
+    out["gb_class"] = out["kind"].map(
+        lambda k: taxonomy.kinds[k].gb_class if k in taxonomy.kinds else ""
+    )
+    text = out["name"].fillna("") + " " + out["name_en"].fillna("") + " " + category
+    declared = (
+        out["themes"].fillna("").astype(str) if "themes" in out else pd.Series("", index=out.index)
+    )
+    found_themes = {t: _themes_of(t, taxonomy) for t in text.unique()}
+    out["themes"] = [
+        ";".join(sorted(found_themes[t] | split_themes(d)))
+        for t, d in zip(text, declared, strict=True)
+    ]
+    warnings = []
+    if unmatched.any():
+        examples = (out.loc[unmatched, "name"] + " [" + category[unmatched] + "]").tolist()
+        warnings.append(
+            RunWarning(
+                "sites_unclassified",
+                f"{int(unmatched.sum())} sites match no kind and count as 'other' (they are "
+                "compared only by theme); map their categories in [taxonomy] kinds",
+                examples,
+            )
+        )
+    return out, warnings
+
 
 _CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 _NONE_WORDS = {"", "-", "—", "/", "0", "无", "none", "na", "n/a", "nan", "null", "未评级", "非a级"}

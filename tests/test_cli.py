@@ -63,6 +63,8 @@ def test_analyze_bundled_dataset(tmp_path):
         "load units",
         "load zones",
         "check DEM",
+        "classify sites",
+        "record duplicates",
         "assign units",
         "measure borders",
         "load roads",
@@ -70,6 +72,7 @@ def test_analyze_bundled_dataset(tmp_path):
         "travel times",
         "isochrones",
         "border friction",
+        "overlaps",
     }
     assert record["skipped"] == {"terrain": "no [dem] in the manifest"}
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
@@ -300,6 +303,19 @@ BAD_INPUT = {
         ),
         r"roads\.osm: none of its 1 roads reaches the units' extent",
     ),
+    "parameter out of range": (
+        _manifest_only(
+            _sites_manifest('[sites]\npath = "sites.csv"') + "[params]\nmarket_km = -5\n"
+        ),
+        r"dataset\.toml: key 'market_km' in \[params\] is invalid: Input should be greater than 0",
+    ),
+    "unknown kind in the taxonomy mapping": (
+        _manifest_only(
+            _sites_manifest('[sites]\npath = "sites.csv"')
+            + '[taxonomy]\nkinds = { "竹林" = "bambo" }\n'
+        ),
+        r"dataset\.toml: \[taxonomy\] kinds maps '竹林' to unknown kind 'bambo'",
+    ),
     "duplicate site ids": (
         _bad_csv(_set(9, "site_id", "YB002")),
         r"sites\.csv: site id 'YB002' is used more than once \(lines 3, 11\)",
@@ -450,3 +466,71 @@ def test_network_components_and_unreachable_pairs_are_counted(tmp_path):
     assert (ids["trap"], ids["east"]) not in pairs
     assert (ids["west"], ids["trap"]) in pairs
     assert (times["minutes"] > 0).all()
+
+
+def _small_dataset(folder, rows, units=None):
+    folder.mkdir(parents=True, exist_ok=True)
+    (units if units is not None else gpd.read_file(YIBIN / "counties.geojson")).to_file(
+        folder / "counties.geojson"
+    )
+    pd.DataFrame(rows).to_csv(folder / "sites.csv", index=False)
+    write_manifest(folder, _sites_manifest('[sites]\npath = "sites.csv"'))
+    return folder
+
+
+def test_overlap_outputs_of_the_bundled_dataset(tmp_path):
+    out = tmp_path / "out"
+    assert tia("analyze", YIBIN, "--out", out, "-q").code == 0
+    pairs = pd.read_csv(out / "overlaps.csv")
+    groups = pd.read_csv(out / "overlap_groups.csv")
+    lines = gpd.read_file(out / "results.gpkg", layer="overlap_pairs")
+    assert len(lines) == len(pairs) > 20
+    assert (lines.geom_type == "LineString").all()
+    assert set(groups["group_id"]) == set(pairs["group_id"].dropna())
+    assert (out / "record_duplicates.csv").exists()
+    summary = json.loads((out / "indicators.json").read_text(encoding="utf-8"))["overlaps"]
+    assert summary["pairs"] == len(pairs)
+    assert summary["cross_border_pairs"] == int(pairs["cross_border"].sum())
+    sites = gpd.read_file(out / "results.gpkg", layer="sites")
+    assert {"kind", "gb_class", "themes", "kind_source"} <= set(sites.columns)
+    assert (sites["kind"] != "other").all()
+
+
+def test_kinds_from_names_when_there_is_no_category(tmp_path):
+    rows = [
+        {"name": "蜀南竹海", "lon": 105.02, "lat": 28.48},
+        {"name": "大旺竹海", "lon": 105.20, "lat": 28.55},
+        {"name": "某某中心", "lon": 105.0, "lat": 28.5},
+    ]
+    folder = _small_dataset(tmp_path / "ds", rows)
+    run = tia("analyze", folder, "--out", tmp_path / "out")
+    assert run.code == 0, run.stderr
+    assert "1 sites match no kind and count as 'other'" in run.stderr
+    sites = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="sites")
+    assert list(sites["kind"]) == ["bamboo_forest", "bamboo_forest", "other"]
+    assert list(sites["kind_source"]) == ["name", "name", "none"]
+    pairs = pd.read_csv(tmp_path / "out" / "overlaps.csv")
+    assert len(pairs) == 1  # the two bamboo seas, about 19 km apart (geodesic mode, no roads)
+    assert pairs["shared_kind"].iloc[0] == "bamboo_forest"
+
+
+def test_a_dataset_of_one_site(tmp_path):
+    folder = _small_dataset(tmp_path / "ds", [{"name": "蜀南竹海", "lon": 105.02, "lat": 28.48}])
+    run = tia("analyze", folder, "--out", tmp_path / "out")
+    assert run.code == 0, run.stderr
+    assert "only one site: there is nothing to compare" in run.stderr
+    assert pd.read_csv(tmp_path / "out" / "overlaps.csv").empty
+
+
+def test_every_site_in_one_unit(tmp_path):
+    rows = [
+        {"name": "甲竹海", "lon": 104.95, "lat": 28.55},
+        {"name": "乙竹海", "lon": 104.98, "lat": 28.50},
+    ]
+    folder = _small_dataset(tmp_path / "ds", rows)
+    run = tia("analyze", folder, "--out", tmp_path / "out")
+    assert run.code == 0, run.stderr
+    assert "every site lies in one unit: there can be no cross-border overlaps" in run.stderr
+    pairs = pd.read_csv(tmp_path / "out" / "overlaps.csv")
+    assert len(pairs) == 1
+    assert not pairs["cross_border"].any()

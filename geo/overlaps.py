@@ -1,0 +1,358 @@
+"""Duplicated construction (重复建设): scored overlap pairs, overlap groups, unit-pair summary.
+
+Two sites overlap when they are of the same ``kind`` or share a theme and lie within the
+market cut-off of each other: ``market_minutes`` of road travel when the dataset has roads,
+otherwise ``market_km`` of geodesic distance (road distance is then estimated as geodesic x
+``circuity`` for the explanation). Candidates come from one spatial index per kind and per
+theme (a KD-tree on the sphere, or the travel-time matrix), never from all pairs.
+
+Score (0-100) = 100 x similarity^w_s x proximity^w_p x grade_similarity^w_g, where
+
+* similarity = 1 for the same kind, else the Jaccard index of the two theme sets;
+* proximity = 1 - d / cut-off (d in minutes or km);
+* grade_similarity = 1 - |grade_a - grade_b| / 5 (A-grades 0-5);
+* w_s, w_p, w_g are ``overlap_weights`` in ``[params]`` (default 1, 1, 1).
+
+Pairs with a score of at least ``group_min_score`` form overlap groups (connected
+components).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyproj
+import scipy.sparse as sp
+import shapely
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+from geo.coords import WGS84
+from geo.dedupe import unit_sphere_xyz
+from geo.taxonomy import OTHER, Taxonomy, split_themes
+
+__all__ = [
+    "OverlapSettings",
+    "find_overlaps",
+    "overlap_groups",
+    "overlap_lines",
+    "unit_pair_summary",
+]
+
+_GEOD = pyproj.Geod(ellps="WGS84")
+_EARTH_M = 6_371_008.8
+
+
+@dataclass(frozen=True)
+class OverlapSettings:
+    """Parameters of the overlap analysis (from ``[params]``)."""
+
+    market_minutes: float = 60.0
+    market_km: float = 30.0
+    circuity: float = 1.3
+    weights: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    group_min_score: float = 30.0
+
+
+def _groups(kinds: np.ndarray, themes: list[set[str]]) -> dict[str, np.ndarray]:
+    groups: dict[str, list[int]] = {}
+    for row, (kind, tags) in enumerate(zip(kinds, themes, strict=True)):
+        if kind != OTHER:
+            groups.setdefault(f"kind:{kind}", []).append(row)
+        for tag in tags:
+            groups.setdefault(f"theme:{tag}", []).append(row)
+    return {g: np.array(rows) for g, rows in groups.items() if len(rows) > 1}
+
+
+def _pairs_geodesic(
+    lon: np.ndarray, lat: np.ndarray, groups: dict[str, np.ndarray], cutoff_km: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    xyz = unit_sphere_xyz(lon, lat)
+    chord = 2 * _EARTH_M * np.sin(cutoff_km * 1000 / (2 * _EARTH_M)) * 1.001
+    found = []
+    for rows in groups.values():
+        local = cKDTree(xyz[rows]).query_pairs(chord, output_type="ndarray")
+        if len(local):
+            found.append(rows[local])
+    if not found:
+        return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
+    pairs = np.unique(np.sort(np.vstack(found), axis=1), axis=0)
+    i, j = pairs[:, 0], pairs[:, 1]
+    km = _GEOD.inv(lon[i], lat[i], lon[j], lat[j])[2] / 1000.0
+    keep = km <= cutoff_km
+    return i[keep], j[keep], km[keep]
+
+
+def _pairs_by_road(
+    minutes: np.ndarray | sp.spmatrix, groups: dict[str, np.ndarray], cutoff: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    found = []
+    for rows in groups.values():
+        block = (
+            minutes[np.ix_(rows, rows)]
+            if not sp.issparse(minutes)
+            else minutes[rows][:, rows].toarray()
+        )
+        if sp.issparse(minutes):
+            block[block == 0] = np.inf  # absent = beyond the cut-off
+            np.fill_diagonal(block, 0.0)
+        both = np.minimum(block, block.T)  # the faster direction
+        a, b = np.nonzero(np.triu(both <= cutoff, k=1))
+        found.append(np.column_stack([rows[a], rows[b], both[a, b]]))
+    if not found:
+        return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
+    table = pd.DataFrame(np.vstack(found), columns=["i", "j", "d"]).drop_duplicates(["i", "j"])
+    return table["i"].to_numpy(int), table["j"].to_numpy(int), table["d"].to_numpy()
+
+
+def _grade_text(grade: int) -> str:
+    return f"{grade}A" if grade else "not graded"
+
+
+def find_overlaps(
+    sites: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    taxonomy: Taxonomy,
+    settings: OverlapSettings,
+    *,
+    travel_minutes: np.ndarray | sp.spmatrix | None = None,
+) -> pd.DataFrame:
+    """Find and score overlap pairs.
+
+    Parameters
+    ----------
+    sites
+        Classified, de-duplicated sites with ``unit_id`` (EPSG:4326).
+    units
+        Units (for names in the explanations).
+    taxonomy
+        For kind names.
+    settings
+        Cut-offs and weights.
+    travel_minutes
+        Site x site travel times (dense, or sparse within a cut-off) when roads exist; None
+        for geodesic mode.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair (``site_a`` before ``site_b`` in file order), best score first.
+    """
+    kinds = sites["kind"].to_numpy()
+    themes = [split_themes(t) for t in sites["themes"]]
+    groups = _groups(kinds, themes)
+    by_road = travel_minutes is not None
+    if by_road:
+        cutoff = settings.market_minutes
+        i, j, d = _pairs_by_road(travel_minutes, groups, cutoff)
+    else:
+        cutoff = settings.market_km
+        i, j, d = _pairs_geodesic(
+            sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy(), groups, cutoff
+        )
+    same_kind = (kinds[i] == kinds[j]) & (kinds[i] != OTHER)
+    shared = [themes[a] & themes[b] for a, b in zip(i, j, strict=True)]
+    union = [themes[a] | themes[b] for a, b in zip(i, j, strict=True)]
+    jaccard = np.array([len(s) / len(u) if u else 0.0 for s, u in zip(shared, union, strict=True)])
+    similarity = np.where(same_kind, 1.0, jaccard)
+    proximity = np.clip(1.0 - d / cutoff, 0.0, 1.0)
+    grades = sites["a_grade"].to_numpy()
+    grade_similarity = 1.0 - np.abs(grades[i] - grades[j]) / 5.0
+    ws, wp, wg = settings.weights
+    score = 100.0 * similarity**ws * proximity**wp * grade_similarity**wg
+    unit_ids = sites["unit_id"].to_numpy()
+    names = units.set_index("unit_id")
+    label = (names["name_en"].where(names["name_en"].astype(bool), names["name"])).to_dict()
+    pairs = pd.DataFrame(
+        {
+            "site_a": sites["site_id"].to_numpy()[i],
+            "name_a": sites["name"].to_numpy()[i],
+            "unit_a": unit_ids[i],
+            "site_b": sites["site_id"].to_numpy()[j],
+            "name_b": sites["name"].to_numpy()[j],
+            "unit_b": unit_ids[j],
+            "kind_a": kinds[i],
+            "kind_b": kinds[j],
+            "shared_kind": np.where(same_kind, kinds[i], ""),
+            "shared_themes": [";".join(sorted(s)) for s in shared],
+            "distance": np.round(d, 3),
+            "distance_unit": "min" if by_road else "km",
+            "similarity": np.round(similarity, 4),
+            "proximity": np.round(proximity, 4),
+            "grade_similarity": np.round(grade_similarity, 4),
+            "score": np.round(score, 2),
+            "cross_border": unit_ids[i] != unit_ids[j],
+        }
+    )
+    pairs = pairs[similarity > 0]
+    english = sites.set_index("site_id")["name_en"].fillna("").to_dict()
+    grade_of = sites.set_index("site_id")["a_grade"].to_dict()
+
+    def explain(row: pd.Series) -> str:
+        def who(site: str, name: str, unit: str) -> str:
+            en = f" {english[site]}" if english.get(site) else ""
+            where = label.get(unit, "outside the units")
+            return f"{name}{en} ({where}, {_grade_text(grade_of[site])})"
+
+        if row["shared_kind"]:
+            what = f"are the same kind of resource ({taxonomy.kinds[row['shared_kind']].en})"
+        else:
+            themes = row["shared_themes"].split(";")
+            what = f"share the theme{'s' if len(themes) > 1 else ''} {', '.join(themes)}"
+        if by_road:
+            far = f"{row['distance']:.0f} min apart by road"
+        else:
+            road_km = row["distance"] * settings.circuity
+            digits = 0 if road_km >= 10 else 1
+            far = f"{row['distance']:.1f} km apart (about {road_km:.{digits}f} km by road)"
+        border = "across a border" if row["cross_border"] else "in the same unit"
+        return (
+            f"{who(row['site_a'], row['name_a'], row['unit_a'])} and "
+            f"{who(row['site_b'], row['name_b'], row['unit_b'])} {what}, {far}, {border}: "
+            f"overlap score {row['score']:.0f}/100."
+        )
+
+    pairs["explanation"] = pairs.apply(explain, axis=1) if len(pairs) else pd.Series(dtype=str)
+    return pairs.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def overlap_groups(
+    pairs: pd.DataFrame, sites: gpd.GeoDataFrame, min_score: float
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Group the pairs scoring at least ``min_score`` into connected components.
+
+    Parameters
+    ----------
+    pairs
+        Output of :func:`find_overlaps`.
+    sites
+        The sites the pairs refer to.
+    min_score
+        Weaker pairs do not join groups.
+
+    Returns
+    -------
+    tuple
+        Groups (``group_id``, ``sites``, ``site_ids``, ``names``, ``units``, ``cross_border``,
+        ``kinds``, ``themes``, ``pairs``, ``max_score``, ``mean_score``) largest first, and
+        each pair's ``group_id`` (empty below ``min_score``).
+    """
+    strong = pairs["score"] >= min_score
+    position = pd.Series(np.arange(len(sites)), index=sites["site_id"].to_numpy())
+    a = position.loc[pairs.loc[strong, "site_a"]].to_numpy()
+    b = position.loc[pairs.loc[strong, "site_b"]].to_numpy()
+    n = len(sites)
+    _, label = connected_components(
+        sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)), directed=False
+    )
+    member = np.zeros(n, bool)
+    member[a] = member[b] = True
+    rows = []
+    pair_label = pd.Series(label[a], index=pairs.index[strong])
+    for comp in pd.Series(label[member]).value_counts().index:
+        idx = np.flatnonzero(member & (label == comp))
+        in_group = pairs.loc[pair_label.index[pair_label.to_numpy() == comp]]
+        rows.append(
+            {
+                "component": comp,
+                "sites": len(idx),
+                "site_ids": ";".join(sites["site_id"].iloc[idx]),
+                "names": ";".join(sites["name"].iloc[idx]),
+                "units": ";".join(sorted(set(sites["unit_id"].iloc[idx]))),
+                "cross_border": sites["unit_id"].iloc[idx].nunique() > 1,
+                "kinds": ";".join(sorted(set(in_group["shared_kind"]) - {""})),
+                "themes": ";".join(
+                    sorted(set(";".join(in_group["shared_themes"]).split(";")) - {""})
+                ),
+                "pairs": len(in_group),
+                "max_score": float(in_group["score"].max()),
+                "mean_score": round(float(in_group["score"].mean()), 2),
+            }
+        )
+    groups = pd.DataFrame(rows)
+    if groups.empty:
+        return pd.DataFrame(columns=["group_id"]), pd.Series("", index=pairs.index)
+    groups = groups.sort_values(["sites", "max_score"], ascending=False, kind="stable").reset_index(
+        drop=True
+    )
+    groups.insert(0, "group_id", [f"G{k + 1:03d}" for k in range(len(groups))])
+    names = dict(zip(groups["component"], groups["group_id"], strict=True))
+    pair_group = pd.Series("", index=pairs.index, dtype=object)
+    pair_group[pair_label.index] = pair_label.map(names).to_numpy()
+    return groups.drop(columns="component"), pair_group
+
+
+def unit_pair_summary(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Overlaps per pair of units (a unit with itself for same-unit pairs).
+
+    Parameters
+    ----------
+    pairs
+        Output of :func:`find_overlaps`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit_a <= unit_b``, ``pairs``, ``cross_border``, ``mean_score``, ``max_score``,
+        ``top_kinds`` and ``top_themes`` (most frequent three), most pairs first.
+    """
+    if pairs.empty:
+        return pd.DataFrame(
+            columns=[
+                "unit_a",
+                "unit_b",
+                "pairs",
+                "cross_border",
+                "mean_score",
+                "max_score",
+                "top_kinds",
+                "top_themes",
+            ]
+        )
+    frame = pairs.assign(
+        ua=np.minimum(pairs["unit_a"], pairs["unit_b"]),
+        ub=np.maximum(pairs["unit_a"], pairs["unit_b"]),
+    )
+
+    def top(values: pd.Series) -> str:
+        flat = [v for text in values for v in text.split(";") if v]
+        return ";".join(pd.Series(flat, dtype=object).value_counts().index[:3]) if flat else ""
+
+    summary = frame.groupby(["ua", "ub"]).agg(
+        pairs=("score", "size"),
+        mean_score=("score", "mean"),
+        max_score=("score", "max"),
+        top_kinds=("shared_kind", top),
+        top_themes=("shared_themes", top),
+    )
+    summary = summary.reset_index().rename(columns={"ua": "unit_a", "ub": "unit_b"})
+    summary.insert(3, "cross_border", summary["unit_a"] != summary["unit_b"])
+    summary["mean_score"] = summary["mean_score"].round(2)
+    return summary.sort_values(["pairs", "max_score"], ascending=False, kind="stable").reset_index(
+        drop=True
+    )
+
+
+def overlap_lines(pairs: pd.DataFrame, sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Draw the pairs as lines between their two sites (EPSG:4326), for the GeoPackage and maps.
+
+    Parameters
+    ----------
+    pairs
+        Output of :func:`find_overlaps` (with ``group_id``).
+    sites
+        The sites the pairs refer to.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``pairs`` with LineString geometry.
+    """
+    where = sites.set_index("site_id").geometry
+    a = shapely.get_coordinates(where.loc[pairs["site_a"]].values)
+    b = shapely.get_coordinates(where.loc[pairs["site_b"]].values)
+    lines = shapely.linestrings(np.stack([a, b], axis=1)) if len(pairs) else []
+    return gpd.GeoDataFrame(pairs.copy(), geometry=lines, crs=WGS84)

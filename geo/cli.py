@@ -102,6 +102,16 @@ def _summary(results: Results) -> Table:
     return table
 
 
+def _print_overlaps(results: Results, top: int = 5) -> None:
+    pairs = results.overlaps
+    if pairs is None or pairs.empty:
+        return
+    cross = int(pairs["cross_border"].sum())
+    out.print(f"[bold]{len(pairs)} overlap pairs ({cross} across borders); the strongest:[/]")
+    for sentence in pairs["explanation"].head(top):
+        out.print(f"  - {escape(sentence)}", highlight=False, soft_wrap=True)
+
+
 def _print_warnings(results: Results) -> None:
     for warning in results.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning.message)}", highlight=False, soft_wrap=True)
@@ -142,6 +152,7 @@ def analyze(
         published = write_results(results, target, started=started)
     if not quiet:
         out.print(_summary(results))
+        _print_overlaps(results)
         _print_warnings(results)
         out.print(f"[green]written:[/] {published}")
 

@@ -57,30 +57,37 @@ class OverlapSettings:
     group_min_score: float = 30.0
 
 
-def _groups(kinds: np.ndarray, themes: list[set[str]]) -> dict[str, np.ndarray]:
-    groups: dict[str, list[int]] = {}
-    for row, (kind, tags) in enumerate(zip(kinds, themes, strict=True)):
-        if kind != OTHER:
-            groups.setdefault(f"kind:{kind}", []).append(row)
-        for tag in tags:
-            groups.setdefault(f"theme:{tag}", []).append(row)
-    return {g: np.array(rows) for g, rows in groups.items() if len(rows) > 1}
+def _groups(kinds: np.ndarray, themes: pd.Series) -> dict[str, np.ndarray]:
+    """Row indices of every kind (but ``other``) and every theme with at least two sites."""
+    rows = pd.Series(np.arange(len(kinds)))
+    groups = {f"kind:{k}": r for k, r in rows.groupby(kinds).indices.items() if k != OTHER}
+    themed = themes[themes != ""]
+    if len(themed):
+        exploded = themed.str.split(";").explode()
+        for theme, index in (
+            pd.Series(exploded.index.to_numpy()).groupby(exploded.to_numpy()).indices.items()
+        ):
+            groups[f"theme:{theme}"] = exploded.index.to_numpy()[index]
+    return {g: np.asarray(r) for g, r in groups.items() if len(r) > 1}
 
 
 def _pairs_geodesic(
     lon: np.ndarray, lat: np.ndarray, groups: dict[str, np.ndarray], cutoff_km: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     xyz = unit_sphere_xyz(lon, lat)
-    chord = 2 * _EARTH_M * np.sin(cutoff_km * 1000 / (2 * _EARTH_M)) * 1.001
+    # the sphere is within 0.5 % of the ellipsoid: search a little wider, then measure exactly
+    chord = 2 * _EARTH_M * np.sin(cutoff_km * 1000 / (2 * _EARTH_M)) * 1.005
     found = []
     for rows in groups.values():
-        local = cKDTree(xyz[rows]).query_pairs(chord, output_type="ndarray")
+        tree = cKDTree(xyz[rows], balanced_tree=False, compact_nodes=False)
+        local = tree.query_pairs(chord, output_type="ndarray")
         if len(local):
             found.append(rows[local])
     if not found:
         return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
-    pairs = np.unique(np.sort(np.vstack(found), axis=1), axis=0)
-    i, j = pairs[:, 0], pairs[:, 1]
+    both = np.sort(np.vstack(found), axis=1)
+    codes = np.unique(both[:, 0].astype(np.int64) * len(lon) + both[:, 1])
+    i, j = codes // len(lon), codes % len(lon)
     km = _GEOD.inv(lon[i], lat[i], lon[j], lat[j])[2] / 1000.0
     keep = km <= cutoff_km
     return i[keep], j[keep], km[keep]
@@ -141,22 +148,30 @@ def find_overlaps(
     pandas.DataFrame
         One row per pair (``site_a`` before ``site_b`` in file order), best score first.
     """
-    kinds = sites["kind"].to_numpy()
-    themes = [split_themes(t) for t in sites["themes"]]
-    groups = _groups(kinds, themes)
+    kinds = sites["kind"].to_numpy(dtype=object)
+    theme_text = sites["themes"].fillna("").astype(str).reset_index(drop=True)
+    groups = _groups(kinds, theme_text)
     by_road = travel_minutes is not None
     if by_road:
         cutoff = settings.market_minutes
         i, j, d = _pairs_by_road(travel_minutes, groups, cutoff)
     else:
         cutoff = settings.market_km
-        i, j, d = _pairs_geodesic(
-            sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy(), groups, cutoff
-        )
+        lon, lat = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
+        i, j, d = _pairs_geodesic(lon, lat, groups, cutoff)
     same_kind = (kinds[i] == kinds[j]) & (kinds[i] != OTHER)
-    shared = [themes[a] & themes[b] for a, b in zip(i, j, strict=True)]
-    union = [themes[a] | themes[b] for a, b in zip(i, j, strict=True)]
-    jaccard = np.array([len(s) / len(u) if u else 0.0 for s, u in zip(shared, union, strict=True)])
+    # theme overlap only where both sites have themes (sets built for those sites alone)
+    shared = np.full(len(i), "", dtype=object)
+    jaccard = np.zeros(len(i))
+    has = theme_text.to_numpy() != ""
+    both = np.flatnonzero(has[i] & has[j])
+    sets = {
+        r: split_themes(theme_text.iat[r]) for r in np.unique(np.concatenate([i[both], j[both]]))
+    }
+    for k in both:
+        common = sets[i[k]] & sets[j[k]]
+        shared[k] = ";".join(sorted(common))
+        jaccard[k] = len(common) / len(sets[i[k]] | sets[j[k]])
     similarity = np.where(same_kind, 1.0, jaccard)
     proximity = np.clip(1.0 - d / cutoff, 0.0, 1.0)
     grades = sites["a_grade"].to_numpy()
@@ -164,8 +179,8 @@ def find_overlaps(
     ws, wp, wg = settings.weights
     score = 100.0 * similarity**ws * proximity**wp * grade_similarity**wg
     unit_ids = sites["unit_id"].to_numpy()
-    names = units.set_index("unit_id")
-    label = (names["name_en"].where(names["name_en"].astype(bool), names["name"])).to_dict()
+    keep = similarity > 0
+    i, j, d = i[keep], j[keep], d[keep]
     pairs = pd.DataFrame(
         {
             "site_a": sites["site_id"].to_numpy()[i],
@@ -176,47 +191,81 @@ def find_overlaps(
             "unit_b": unit_ids[j],
             "kind_a": kinds[i],
             "kind_b": kinds[j],
-            "shared_kind": np.where(same_kind, kinds[i], ""),
-            "shared_themes": [";".join(sorted(s)) for s in shared],
+            "shared_kind": np.where(same_kind[keep], kinds[i], ""),
+            "shared_themes": shared[keep],
             "distance": np.round(d, 3),
             "distance_unit": "min" if by_road else "km",
-            "similarity": np.round(similarity, 4),
-            "proximity": np.round(proximity, 4),
-            "grade_similarity": np.round(grade_similarity, 4),
-            "score": np.round(score, 2),
+            "similarity": np.round(similarity[keep], 4),
+            "proximity": np.round(proximity[keep], 4),
+            "grade_similarity": np.round(grade_similarity[keep], 4),
+            "score": np.round(score[keep], 2),
             "cross_border": unit_ids[i] != unit_ids[j],
         }
     )
-    pairs = pairs[similarity > 0]
-    english = sites.set_index("site_id")["name_en"].fillna("").to_dict()
-    grade_of = sites.set_index("site_id")["a_grade"].to_dict()
+    pairs["explanation"] = _explanations(pairs, sites, units, taxonomy, settings, i, j, by_road)
+    return pairs.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
 
-    def explain(row: pd.Series) -> str:
-        def who(site: str, name: str, unit: str) -> str:
-            en = f" {english[site]}" if english.get(site) else ""
-            where = label.get(unit, "outside the units")
-            return f"{name}{en} ({where}, {_grade_text(grade_of[site])})"
 
-        if row["shared_kind"]:
-            what = f"are the same kind of resource ({taxonomy.kinds[row['shared_kind']].en})"
-        else:
-            themes = row["shared_themes"].split(";")
-            what = f"share the theme{'s' if len(themes) > 1 else ''} {', '.join(themes)}"
-        if by_road:
-            far = f"{row['distance']:.0f} min apart by road"
-        else:
-            road_km = row["distance"] * settings.circuity
-            digits = 0 if road_km >= 10 else 1
-            far = f"{row['distance']:.1f} km apart (about {road_km:.{digits}f} km by road)"
-        border = "across a border" if row["cross_border"] else "in the same unit"
+def _explanations(
+    pairs: pd.DataFrame,
+    sites: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    taxonomy: Taxonomy,
+    settings: OverlapSettings,
+    i: np.ndarray,
+    j: np.ndarray,
+    by_road: bool,
+) -> pd.Series:
+    """One sentence per pair a planner can read aloud (built column-wise, not row by row)."""
+    if pairs.empty:
+        return pd.Series(dtype=object)
+    names = units.set_index("unit_id")
+    label = names["name_en"].where(names["name_en"].astype(bool), names["name"]).to_dict()
+    english = sites["name_en"].to_numpy(dtype=object)
+    grades = sites["a_grade"].to_numpy()
+    units_of = sites["unit_id"].to_numpy(dtype=object)
+
+    def who(rows: np.ndarray, name: pd.Series) -> np.ndarray:
+        # only the sites in pairs are formatted, not the whole table
+        en = pd.Series(english[rows], dtype=object).fillna("")
+        en = en.where(en == "", " " + en).to_numpy(dtype=object)
+        grade = np.array([f"{g}A" if g > 0 else "not graded" for g in grades[rows]], dtype=object)
+        unit = pd.Series(units_of[rows], dtype=object).map(label).fillna("outside the units")
         return (
-            f"{who(row['site_a'], row['name_a'], row['unit_a'])} and "
-            f"{who(row['site_b'], row['name_b'], row['unit_b'])} {what}, {far}, {border}: "
-            f"overlap score {row['score']:.0f}/100."
+            name.to_numpy(dtype=object)
+            + en
+            + " ("
+            + unit.to_numpy(dtype=object)
+            + ", "
+            + grade
+            + ")"
         )
 
-    pairs["explanation"] = pairs.apply(explain, axis=1) if len(pairs) else pd.Series(dtype=str)
-    return pairs.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+    kind_en = pairs["shared_kind"].map({k: v.en for k, v in taxonomy.kinds.items()}).fillna("")
+    themes = pairs["shared_themes"].str.replace(";", ", ")
+    plural = np.where(pairs["shared_themes"].str.contains(";"), "s", "")
+    what = np.where(
+        pairs["shared_kind"] != "",
+        "are the same kind of resource (" + kind_en + ")",
+        "share the theme" + plural + " " + themes,
+    ).astype(object)
+    if by_road:
+        far = pairs["distance"].map("{:.0f}".format) + " min apart by road"
+    else:
+        road_km = pairs["distance"] * settings.circuity
+        estimate = np.where(
+            road_km >= 10, road_km.map("{:.0f}".format), road_km.map("{:.1f}".format)
+        )
+        far = (
+            pairs["distance"].map("{:.1f}".format) + " km apart (about " + estimate + " km by road)"
+        )
+    border = np.where(pairs["cross_border"], "across a border", "in the same unit").astype(object)
+    score = pairs["score"].map("{:.0f}".format).to_numpy(dtype=object)
+    text = (
+        who(i, pairs["name_a"]) + " and " + who(j, pairs["name_b"]) + " " + what + ", "
+        + far.to_numpy(dtype=object) + ", " + border + ": overlap score " + score + "/100."
+    )  # fmt: skip
+    return pd.Series(text, index=pairs.index, dtype=object)
 
 
 def overlap_groups(

@@ -214,3 +214,20 @@ def test_yibin_score_by_hand(yibin):
     minutes = min(travel.loc[("YB002", "YB003")], travel.loc[("YB003", "YB002")])
     # themes {geopark, karst} and {cave, geopark, karst}: Jaccard 2/3; both 4A
     assert row["score"] == pytest.approx(100 * (2 / 3) * (1 - minutes / 60) * 1.0, abs=0.01)
+
+
+def test_manifest_mapping_wins_and_osm_tags_classify():
+    frame = pd.DataFrame(
+        {
+            "site_id": ["m", "o"],
+            "name": ["某竹林", "无名"],
+            "name_en": ["", ""],
+            "category_raw": ["竹林", "tourism=attraction;natural=cave_entrance"],
+            "a_grade": [0, 0],
+            "osm_tags": ["", '{"natural": "cave_entrance", "tourism": "attraction"}'],
+        }
+    )
+    gdf = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy([105, 105.1], [28, 28]), crs=4326)
+    out, _ = classify_sites(gdf, TAXONOMY, category_kinds={"竹林": "tea_garden"})
+    assert list(out["kind"]) == ["tea_garden", "karst_cave"]
+    assert list(out["kind_source"]) == ["manifest", "osm"]

@@ -52,18 +52,23 @@ class _Part(BaseModel):
         return None if value is None else normalise_coords_name(value)
 
 
-class SitesPart(_Part):
-    """``[sites]``: tourism resources (points or polygons, or a table with lon/lat)."""
+class _PointsPart(_Part):
+    """Keys of every point layer: a table with lon/lat columns or a GIS layer."""
 
     id: str | None = None
     name: str | None = None
-    name_en: str | None = None
-    category: str | None = None
-    grade: str | None = None
     unit: str | None = None
     lon: str | None = None
     lat: str | None = None
     sheet: str | int | None = Field(None, description="worksheet of an Excel file")
+
+
+class SitesPart(_PointsPart):
+    """``[sites]``: tourism resources (points or polygons, or a table with lon/lat)."""
+
+    name_en: str | None = None
+    category: str | None = None
+    grade: str | None = None
 
 
 class UnitsPart(_Part):
@@ -89,15 +94,8 @@ class RoadsPart(_Part):
     oneway: str | None = None
 
 
-class HubsPart(_Part):
+class HubsPart(_PointsPart):
     """``[hubs]``: points travel times and isochrones start from (e.g. county seats)."""
-
-    id: str | None = None
-    name: str | None = None
-    unit: str | None = None
-    lon: str | None = None
-    lat: str | None = None
-    sheet: str | int | None = None
 
 
 class DemPart(_Part):

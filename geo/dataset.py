@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -169,6 +169,19 @@ class Params(BaseModel):
         description="exponents of similarity, proximity, grade similarity in the score",
     )
     group_min_score: float = Field(30.0, ge=0, le=100, description="weaker pairs join no group")
+    grade_weights: list[Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: [1.0, 1.0, 2.0, 3.0, 4.0, 5.0],
+        min_length=6,
+        max_length=6,
+        description="weight of a site by A-grade 0..5 (endowment, cluster quality)",
+    )
+    cluster_method: Literal["dbscan", "hdbscan"] = "dbscan"
+    cluster_eps_km: float = Field(10.0, gt=0, description="DBSCAN radius without roads")
+    cluster_eps_min: float = Field(20.0, gt=0, description="DBSCAN radius by road")
+    cluster_min_weight: float = Field(6.0, gt=0, description="grade weight that makes a core")
+    hull_buffer_km: float = Field(1.0, ge=0)
+    candidate_min_index: float = Field(0.3, ge=0, le=1)
+    candidate_min_quality: float = Field(10.0, ge=0)
 
 
 class Dataset(BaseModel):

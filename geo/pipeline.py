@@ -18,12 +18,14 @@ import pandas as pd
 import scipy.sparse as sp
 
 from geo.admin import assign_units, border_distance, shared_borders, unit_borders
+from geo.clusters import ClusterSettings, cluster_sites, describe_clusters
 from geo.coords import WGS84
 from geo.dataset import Dataset, SitesPart
 from geo.dedupe import find_record_duplicates
 from geo.diagnostics import RunWarning
 from geo.errors import DatasetError
 from geo.friction import border_crossings, border_deadends, detour_indices
+from geo.indicators import unit_balance
 from geo.network import build_road_graph, isochrones, prepare_network, snap_points, travel_matrix
 from geo.network_summary import network_indicators
 from geo.overlap_summary import overlap_indicators
@@ -56,6 +58,8 @@ STAGES = (
     "isochrones",
     "border friction",
     "overlaps",
+    "clusters",
+    "balance",
 )
 
 #: Up to this many sites, travel times are a dense matrix; above, only pairs within
@@ -176,6 +180,38 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
             mode="road" if travel_minutes is not None else "geodesic",
             settings=settings,
         )
+    with stage("clusters"):
+        cluster_settings = ClusterSettings(
+            method=params.cluster_method,
+            eps_km=params.cluster_eps_km,
+            eps_min=params.cluster_eps_min,
+            min_weight=params.cluster_min_weight,
+            grade_weights=tuple(params.grade_weights),
+            hull_buffer_km=params.hull_buffer_km,
+            candidate_min_index=params.candidate_min_index,
+            candidate_min_quality=params.candidate_min_quality,
+        )
+        labels = cluster_sites(sites, cluster_settings, travel_minutes=travel_minutes)
+        sites = sites.assign(cluster_id=[f"C{x + 1:03d}" if x >= 0 else "" for x in labels])
+        clusters = describe_clusters(sites, labels, cluster_settings, zones=zones)
+        network_parts["indicators"]["clusters"] = {
+            "method": params.cluster_method,
+            "distance": "road" if travel_minutes is not None else "geodesic",
+            "eps": params.cluster_eps_min if travel_minutes is not None else params.cluster_eps_km,
+            "eps_unit": "min" if travel_minutes is not None else "km",
+            "clusters": len(clusters),
+            "sites_in_clusters": int((labels >= 0).sum()),
+            "cooperation_candidates": clusters[clusters["candidate"]]
+            .drop(columns="geometry")
+            .to_dict(orient="records"),
+        }
+    with stage("balance"):
+        unit_table, region = unit_balance(sites, units, tuple(params.grade_weights))
+        if len(units) < 2:
+            warnings.append(
+                RunWarning("one_unit_only", "a single unit: no inequality measures across units")
+            )
+        network_parts["indicators"]["balance"] = region
     return Results(
         dataset=dataset,
         sites=sites,
@@ -192,6 +228,8 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         overlap_groups=groups,
         overlap_unit_pairs=unit_pairs,
         overlap_pairs=overlap_lines(pairs, sites),
+        clusters=clusters,
+        unit_indicators=unit_table,
         **network_parts,
     )
 

@@ -42,6 +42,7 @@ _EMPTY_LAYER_TYPES = {
     "border_deadends": "Point",
     "isochrones": "Polygon",
     "overlap_pairs": "LineString",
+    "clusters": "Polygon",
 }
 _VERSIONED = ("geopandas", "shapely", "pyproj", "pyogrio", "rasterio", "numpy", "pandas", "osmium")
 
@@ -62,6 +63,9 @@ class Results:
         Network layers (None when the dataset has no roads).
     record_duplicates, overlaps, overlap_groups, overlap_unit_pairs, overlap_pairs
         Duplicated-construction results (see :mod:`geo.overlaps`).
+    clusters, unit_indicators
+        Cross-border clusters (:mod:`geo.clusters`) and per-unit balance
+        (:mod:`geo.indicators`).
     site_travel, hub_travel
         Travel times (minutes) site -> site and hub -> site, long format.
     indicators
@@ -92,6 +96,8 @@ class Results:
     overlap_groups: pd.DataFrame | None = None
     overlap_unit_pairs: pd.DataFrame | None = None
     overlap_pairs: gpd.GeoDataFrame | None = None
+    clusters: gpd.GeoDataFrame | None = None
+    unit_indicators: pd.DataFrame | None = None
     site_travel: pd.DataFrame | None = None
     hub_travel: pd.DataFrame | None = None
     indicators: dict[str, Any] = field(default_factory=dict)
@@ -204,12 +210,17 @@ def _write_files(results: Results, folder: Path, started: datetime) -> None:
         "border_deadends": results.border_deadends,
         "isochrones": results.isochrones,
         "overlap_pairs": results.overlap_pairs,
+        "clusters": results.clusters,
     }
     for layer, gdf in layers.items():
         if gdf is not None:
             kind = {"geometry_type": _EMPTY_LAYER_TYPES[layer]} if gdf.empty else {}
             _flat(gdf).to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio", **kind)
     written = ["results.gpkg", "indicators.json", "run.json"]
+    if results.clusters is not None:
+        clusters_file = folder / "clusters.geojson"
+        _flat(results.clusters).to_file(clusters_file, driver="GeoJSON", engine="pyogrio")
+        written.append(clusters_file.name)
     (folder / "indicators.json").write_text(
         json.dumps(results.indicators, ensure_ascii=False, indent=2, default=_json_default),
         encoding="utf-8",
@@ -219,6 +230,7 @@ def _write_files(results: Results, folder: Path, started: datetime) -> None:
         ("overlap_groups.csv", results.overlap_groups),
         ("overlap_unit_pairs.csv", results.overlap_unit_pairs),
         ("record_duplicates.csv", results.record_duplicates),
+        ("unit_indicators.csv", results.unit_indicators),
         ("site_travel_times.csv", results.site_travel),
         ("hub_travel_times.csv", results.hub_travel),
     ):

@@ -73,6 +73,8 @@ def test_analyze_bundled_dataset(tmp_path):
         "isochrones",
         "border friction",
         "overlaps",
+        "clusters",
+        "balance",
     }
     assert record["skipped"] == {"terrain": "no [dem] in the manifest"}
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
@@ -488,6 +490,12 @@ def test_overlap_outputs_of_the_bundled_dataset(tmp_path):
     assert (lines.geom_type == "LineString").all()
     assert set(groups["group_id"]) == set(pairs["group_id"].dropna())
     assert (out / "record_duplicates.csv").exists()
+    clusters = gpd.read_file(out / "clusters.geojson")
+    assert len(clusters) == len(gpd.read_file(out / "results.gpkg", layer="clusters")) > 0
+    units_table = pd.read_csv(out / "unit_indicators.csv")
+    assert len(units_table) == 27
+    indicators = json.loads((out / "indicators.json").read_text(encoding="utf-8"))
+    assert {"network", "overlaps", "clusters", "balance"} <= set(indicators)
     summary = json.loads((out / "indicators.json").read_text(encoding="utf-8"))["overlaps"]
     assert summary["pairs"] == len(pairs)
     assert summary["cross_border_pairs"] == int(pairs["cross_border"].sum())

@@ -1,0 +1,98 @@
+"""Balance, pattern and clusters against numbers worked out by hand."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+
+from geo.clusters import ClusterSettings, cluster_sites, cross_border_index, describe_clusters
+from geo.dataset import load_dataset
+from geo.indicators import clark_evans, concentration_index, gini, theil
+from geo.pipeline import run_pipeline
+from tests.helpers import YIBIN
+
+
+def test_gini_theil_concentration_by_hand():
+    # |differences| over all ordered pairs of (1, 2, 3, 4) sum to 20; 2 n^2 mean = 80
+    assert gini([1, 2, 3, 4]) == pytest.approx(20 / 80)
+    assert gini([5, 5, 5]) == 0.0
+    assert gini([0, 0, 0, 4]) == pytest.approx(0.75)
+    # Theil: (1/4) [0.4 ln 0.4 + 0.8 ln 0.8 + 1.2 ln 1.2 + 1.6 ln 1.6]
+    r = np.array([1, 2, 3, 4]) / 2.5
+    assert theil([1, 2, 3, 4]) == pytest.approx((r * np.log(r)).mean())
+    assert theil([0, 0, 0, 4]) == pytest.approx(np.log(4))
+    assert concentration_index([1, 1, 1, 1]) == pytest.approx(50.0)
+    assert concentration_index([0, 0, 7]) == pytest.approx(100.0)
+    assert np.isnan(gini([3]))
+
+
+def test_clark_evans_regular_grid_and_poisson():
+    # 30 x 30 grid every 0.01 deg at the equator: nearest neighbour = 0.01 deg of latitude
+    dx, dy = 1.113195, 1.105743  # km per 0.01 deg of longitude / latitude at 0 N (WGS-84)
+    lon, lat = (a.ravel() for a in np.meshgrid(np.arange(30) * 0.01, np.arange(30) * 0.01))
+    grid = clark_evans(lon, lat, area_km2=900 * dx * dy)
+    assert grid["observed_km"] == pytest.approx(dy, rel=1e-4)
+    assert grid["R"] == pytest.approx(dy / (0.5 * np.sqrt(dx * dy)), rel=1e-3)  # ~2: regular
+    rng = np.random.default_rng(1)
+    lon, lat = rng.uniform(0, 1, 2000), rng.uniform(-0.5, 0.5, 2000)
+    poisson = clark_evans(lon, lat, area_km2=111.3195 * 110.5743)
+    assert 0.95 < poisson["R"] < 1.07  # random (edge effects push it up about 1 %)
+    assert abs(poisson["z"]) < 3.5
+
+
+def test_cross_border_index_by_hand():
+    assert cross_border_index(np.array([1.0])) == 0.0
+    assert cross_border_index(np.array([2.0, 2.0])) == pytest.approx(1.0)
+    expected = -(0.75 * np.log(0.75) + 0.25 * np.log(0.25)) / np.log(2)
+    assert cross_border_index(np.array([3.0, 1.0])) == pytest.approx(expected)
+
+
+def test_clusters_on_a_drawn_pattern():
+    rows = [(104.50 + 0.005 * k, 28.0, "A") for k in range(5)]  # a tight group in A
+    rows += [
+        (104.995, 28.3, "A"),
+        (104.998, 28.302, "A"),
+        (105.002, 28.3, "B"),
+        (105.005, 28.302, "B"),
+    ]
+    rows += [(105.5, 28.9, "B")]  # alone
+    sites = gpd.GeoDataFrame(
+        {
+            "site_id": [f"s{i}" for i in range(len(rows))],
+            "unit_id": [r[2] for r in rows],
+            "a_grade": 0,
+            "kind": "bamboo_forest",
+            "themes": "bamboo",
+        },
+        geometry=[shapely.Point(r[0], r[1]) for r in rows],
+        crs=4326,
+    )
+    settings = ClusterSettings(eps_km=3.0, min_weight=3.0, candidate_min_quality=3.0)
+    labels = cluster_sites(sites, settings)
+    assert labels[-1] == -1
+    assert len(set(labels[:5])) == 1
+    assert len(set(labels[5:9])) == 1
+    assert labels[0] != labels[5]
+    clusters = describe_clusters(sites, labels, settings).set_index("sites")
+    assert clusters.loc[4, "cross_border_index"] == pytest.approx(1.0)
+    assert bool(clusters.loc[4, "candidate"]) is True
+    assert clusters.loc[5, "cross_border_index"] == 0.0
+    assert bool(clusters.loc[5, "candidate"]) is False
+    assert clusters.loc[4].geometry.contains(sites.geometry.iloc[5:9]).all()
+
+
+def test_yibin_bamboo_sea_cluster_spans_changning_and_jiangan():
+    results = run_pipeline(load_dataset(YIBIN))
+    bamboo = results.sites.set_index("site_id").loc["YB001", "cluster_id"]
+    assert bamboo
+    cluster = results.clusters.set_index("cluster_id").loc[bamboo]
+    assert {"511524", "511523"} <= {u.split(":")[0] for u in cluster["units"].split(";")}
+    assert cluster["cross_border_index"] > 0
+    balance = results.indicators["balance"]
+    assert balance["units"] == 27
+    assert 0 < balance["gini"] < 1
+    table = results.unit_indicators.set_index("unit_id")
+    assert table["sites"].sum() == len(results.sites)
+    assert table["endowment"].sum() == pytest.approx(balance["endowment_total"])

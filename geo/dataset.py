@@ -180,6 +180,8 @@ class Params(BaseModel):
     cluster_eps_min: float = Field(20.0, gt=0, description="DBSCAN radius by road")
     cluster_min_weight: float = Field(6.0, gt=0, description="grade weight that makes a core")
     hull_buffer_km: float = Field(1.0, ge=0)
+    density_bandwidth_km: float = Field(10.0, gt=0, description="kernel of density.tif")
+    density_cell_km: float = Field(1.0, gt=0, description="cell size of density.tif")
     candidate_min_index: float = Field(0.3, ge=0, le=1)
     candidate_min_quality: float = Field(10.0, ge=0)
 

@@ -22,6 +22,7 @@ from geo.clusters import ClusterSettings, cluster_sites, describe_clusters
 from geo.coords import WGS84
 from geo.dataset import Dataset, SitesPart
 from geo.dedupe import find_record_duplicates
+from geo.density import kernel_density
 from geo.diagnostics import RunWarning
 from geo.errors import DatasetError
 from geo.friction import border_crossings, border_deadends, detour_indices
@@ -212,6 +213,14 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
                 RunWarning("one_unit_only", "a single unit: no inequality measures across units")
             )
         network_parts["indicators"]["balance"] = region
+        weights = np.asarray(params.grade_weights)[sites["a_grade"].clip(0, 5).to_numpy()]
+        density = kernel_density(
+            sites,
+            weights,
+            tuple(units.total_bounds),
+            bandwidth_km=params.density_bandwidth_km,
+            cell_km=params.density_cell_km,
+        )
     return Results(
         dataset=dataset,
         sites=sites,
@@ -230,6 +239,7 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         overlap_pairs=overlap_lines(pairs, sites),
         clusters=clusters,
         unit_indicators=unit_table,
+        density=density,
         **network_parts,
     )
 

@@ -25,6 +25,7 @@ import pyogrio
 
 from geo import __version__
 from geo.dataset import Dataset
+from geo.density import DensityRaster, write_density
 from geo.diagnostics import RunWarning
 from geo.sources import DemInfo
 
@@ -98,6 +99,7 @@ class Results:
     overlap_pairs: gpd.GeoDataFrame | None = None
     clusters: gpd.GeoDataFrame | None = None
     unit_indicators: pd.DataFrame | None = None
+    density: DensityRaster | None = None
     site_travel: pd.DataFrame | None = None
     hub_travel: pd.DataFrame | None = None
     indicators: dict[str, Any] = field(default_factory=dict)
@@ -217,6 +219,9 @@ def _write_files(results: Results, folder: Path, started: datetime) -> None:
             kind = {"geometry_type": _EMPTY_LAYER_TYPES[layer]} if gdf.empty else {}
             _flat(gdf).to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio", **kind)
     written = ["results.gpkg", "indicators.json", "run.json"]
+    if results.density is not None:
+        write_density(results.density, folder / "density.tif")
+        written.append("density.tif")
     if results.clusters is not None:
         clusters_file = folder / "clusters.geojson"
         _flat(results.clusters).to_file(clusters_file, driver="GeoJSON", engine="pyogrio")

@@ -5,10 +5,13 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pytest
+import rasterio
+import rasterio.warp
 import shapely
 
 from geo.clusters import ClusterSettings, cluster_sites, cross_border_index, describe_clusters
 from geo.dataset import load_dataset
+from geo.density import kernel_density, write_density
 from geo.indicators import clark_evans, concentration_index, gini, theil
 from geo.pipeline import run_pipeline
 from tests.helpers import YIBIN
@@ -96,3 +99,19 @@ def test_yibin_bamboo_sea_cluster_spans_changning_and_jiangan():
     table = results.unit_indicators.set_index("unit_id")
     assert table["sites"].sum() == len(results.sites)
     assert table["endowment"].sum() == pytest.approx(balance["endowment_total"])
+
+
+def test_density_raster_integrates_and_peaks_by_hand(tmp_path):
+    site = gpd.GeoDataFrame(geometry=[shapely.Point(105.0, 28.5)], crs=4326)
+    raster = kernel_density(
+        site, np.array([3.0]), (104.5, 28.0, 105.5, 29.0), bandwidth_km=10, cell_km=1
+    )
+    assert raster.values.sum() == pytest.approx(3.0, rel=1e-6)  # weight per km2 x 1 km2 cells
+    assert raster.values.max() == pytest.approx(3.0 / (2 * np.pi * 10**2), rel=0.01)
+    path = tmp_path / "density.tif"
+    write_density(raster, path)
+    with rasterio.open(path) as src:
+        row, col = np.unravel_index(np.argmax(src.read(1)), src.shape)
+        x, y = src.xy(row, col)
+        lon, lat = rasterio.warp.transform(src.crs, "EPSG:4326", [x], [y])
+    assert (lon[0], lat[0]) == pytest.approx((105.0, 28.5), abs=0.01)  # within a cell

@@ -24,9 +24,11 @@ from geo.dataset import Dataset, SitesPart
 from geo.dedupe import find_record_duplicates
 from geo.density import kernel_density
 from geo.diagnostics import RunWarning
+from geo.efficiency import dea
 from geo.errors import DatasetError
 from geo.friction import border_crossings, border_deadends, detour_indices
 from geo.indicators import unit_balance
+from geo.linkage import gravity_linkage
 from geo.network import build_road_graph, isochrones, prepare_network, snap_points, travel_matrix
 from geo.network_summary import network_indicators
 from geo.overlap_summary import overlap_indicators
@@ -40,6 +42,7 @@ from geo.overlaps import (
 from geo.results import Results
 from geo.sources import check_dem, load_sites, load_units, load_zones
 from geo.sources.roads import load_roads
+from geo.sources.stats import load_stats
 from geo.taxonomy import Taxonomy, classify_sites, load_taxonomy
 
 __all__ = ["STAGES", "StageCallback", "run_pipeline"]
@@ -61,6 +64,8 @@ STAGES = (
     "overlaps",
     "clusters",
     "balance",
+    "linkage",
+    "efficiency",
 )
 
 #: Up to this many sites, travel times are a dense matrix; above, only pairs within
@@ -145,6 +150,7 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         borders = shared_borders(directed)
     network_parts = _network_stages(dataset, sites, units, directed, borders, stage, warnings)
     travel_minutes = None
+    hub_minutes = None
     if network_parts is None:
         skipped["network"] = "no [roads] in the manifest"
         network_parts = {"indicators": {}}
@@ -152,6 +158,7 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         sites = network_parts.pop("sites")
         sources.update(network_parts.pop("sources"))
         travel_minutes = network_parts.pop("site_minutes")
+        hub_minutes = network_parts.pop("hub_minutes")
     with stage("overlaps"):
         settings = OverlapSettings(
             market_minutes=params.market_minutes,
@@ -221,6 +228,36 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
             bandwidth_km=params.density_bandwidth_km,
             cell_km=params.density_cell_km,
         )
+    with stage("linkage"):
+        stats = load_stats(dataset.stats, list(units["unit_id"])) if dataset.stats else None
+        population = (
+            stats[dataset.stats.population]
+            if stats is not None and dataset.stats and dataset.stats.population
+            else None
+        )
+        links, link_share, link_summary = gravity_linkage(
+            units,
+            unit_table.set_index("unit_id")["endowment"],
+            population=population,
+            hub_minutes=hub_minutes,
+        )
+        unit_table["linkage_share"] = unit_table["unit_id"].map(link_share).fillna(0.0)
+        network_parts["indicators"]["linkage"] = link_summary | {
+            "strongest": links.head(10).to_dict(orient="records")
+        }
+    efficiency = None
+    with stage("efficiency"):
+        if stats is None or not (dataset.stats.inputs and dataset.stats.outputs):
+            skipped["efficiency"] = "no [stats] with inputs and outputs in the manifest"
+        else:
+            efficiency = dea(stats, dataset.stats.inputs, dataset.stats.outputs)
+            efficiency.insert(0, "unit_id", efficiency.index)
+            network_parts["indicators"]["efficiency"] = {
+                "model": "input-oriented DEA, CCR and BCC (scipy HiGHS)",
+                "inputs": dataset.stats.inputs,
+                "outputs": dataset.stats.outputs,
+                "units": efficiency.reset_index(drop=True).to_dict(orient="records"),
+            }
     return Results(
         dataset=dataset,
         sites=sites,
@@ -239,6 +276,8 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         overlap_pairs=overlap_lines(pairs, sites),
         clusters=clusters,
         unit_indicators=unit_table,
+        linkage=links,
+        efficiency=None if efficiency is None else efficiency.reset_index(drop=True),
         density=density,
         **network_parts,
     )
@@ -350,6 +389,7 @@ def _network_stages(
         site_metres = travel_matrix(snapped.metres, ids[detour_idx], ids[detour_idx])
         site_travel = _travel_long(site_minutes, sites["site_id"], sites["site_id"], skip_self=True)
         hub_travel = None
+        hub_unit_minutes = None
         if hubs is not None:
             hub_snap = snap_points(
                 network,
@@ -364,6 +404,12 @@ def _network_stages(
             hub_travel = _travel_long(
                 hub_minutes, hubs["site_id"], sites["site_id"], skip_self=False
             )
+            # hub to hub, one hub per unit (the first listed), for gravity linkage
+            first = ~hubs["unit_id"].duplicated() & hubs["unit_id"].astype(bool)
+            chosen = hub_ids[first.to_numpy()]
+            between = travel_matrix(hub_snap.minutes, chosen, chosen)
+            unit_of_hub = hubs.loc[first, "unit_id"].to_numpy()
+            hub_unit_minutes = pd.DataFrame(between, index=unit_of_hub, columns=unit_of_hub)
     with stage("isochrones"):
         chosen = sites[sites["a_grade"] >= params.isochrone_min_grade]
         origins = chosen.geometry if hubs is None else pd.concat([hubs.geometry, chosen.geometry])
@@ -424,6 +470,7 @@ def _network_stages(
     return {
         "sites": sites,
         "site_minutes": site_minutes,
+        "hub_minutes": hub_unit_minutes,
         "sources": sources,
         "hubs": hubs,
         "roads": roads,

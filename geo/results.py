@@ -100,6 +100,8 @@ class Results:
     clusters: gpd.GeoDataFrame | None = None
     unit_indicators: pd.DataFrame | None = None
     density: DensityRaster | None = None
+    linkage: pd.DataFrame | None = None
+    efficiency: pd.DataFrame | None = None
     site_travel: pd.DataFrame | None = None
     hub_travel: pd.DataFrame | None = None
     indicators: dict[str, Any] = field(default_factory=dict)
@@ -236,6 +238,8 @@ def _write_files(results: Results, folder: Path, started: datetime) -> None:
         ("overlap_unit_pairs.csv", results.overlap_unit_pairs),
         ("record_duplicates.csv", results.record_duplicates),
         ("unit_indicators.csv", results.unit_indicators),
+        ("linkage.csv", results.linkage),
+        ("efficiency.csv", results.efficiency),
         ("site_travel_times.csv", results.site_travel),
         ("hub_travel_times.csv", results.hub_travel),
     ):

@@ -75,8 +75,13 @@ def test_analyze_bundled_dataset(tmp_path):
         "overlaps",
         "clusters",
         "balance",
+        "linkage",
+        "efficiency",
     }
-    assert record["skipped"] == {"terrain": "no [dem] in the manifest"}
+    assert record["skipped"] == {
+        "terrain": "no [dem] in the manifest",
+        "efficiency": "no [stats] with inputs and outputs in the manifest",
+    }
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
     assert {"roads", "border_crossings", "border_deadends", "isochrones", "hubs"} <= layers
     network = json.loads((out / "indicators.json").read_text(encoding="utf-8"))["network"]
@@ -318,6 +323,31 @@ BAD_INPUT = {
         ),
         r"dataset\.toml: \[taxonomy\] kinds maps '竹林' to unknown kind 'bambo'",
     ),
+    "stats with unknown units": (
+        lambda folder: (
+            pd.DataFrame({"adcode": ["511524", "999999"], "pop": [1, 2]}).to_csv(
+                folder / "stats.csv", index=False
+            ),
+            _manifest_only(
+                _sites_manifest('[sites]\npath = "sites.csv"')
+                + '[stats]\npath = "stats.csv"\nunit = "adcode"\npopulation = "pop"\n'
+            )(folder),
+        ),
+        r"stats\.csv: unit ids 999999 in column 'adcode' are not in the units layer",
+    ),
+    "zero DEA input": (
+        lambda folder: (
+            pd.DataFrame(
+                {"adcode": ["511524", "511528"], "beds": [10, 0], "visits": [5, 6]}
+            ).to_csv(folder / "stats.csv", index=False),
+            _manifest_only(
+                _sites_manifest('[sites]\npath = "sites.csv"')
+                + '[stats]\npath = "stats.csv"\nunit = "adcode"\n'
+                + 'inputs = ["beds"]\noutputs = ["visits"]\n'
+            )(folder),
+        ),
+        r"stats\.csv: unit 511528 has input 'beds' = 0; DEA inputs must be positive",
+    ),
     "duplicate site ids": (
         _bad_csv(_set(9, "site_id", "YB002")),
         r"sites\.csv: site id 'YB002' is used more than once \(lines 3, 11\)",
@@ -542,3 +572,33 @@ def test_every_site_in_one_unit(tmp_path):
     pairs = pd.read_csv(tmp_path / "out" / "overlaps.csv")
     assert len(pairs) == 1
     assert not pairs["cross_border"].any()
+
+
+def test_efficiency_and_linkage_from_stats(tmp_path):
+    folder = yibin_copy(tmp_path)
+    pd.DataFrame(
+        {
+            "adcode": ["511524", "511528", "511526", "511523"],
+            "population": [32.0, 40.0, 37.0, 38.0],
+            "beds": [2, 3, 3, 4],
+            "staff": [3, 1, 2, 2],
+            "visitors": [1, 1, 1, 1],
+        }
+    ).to_csv(folder / "stats.csv", index=False)
+    with (folder / "dataset.toml").open("a", encoding="utf-8") as manifest:
+        manifest.write(
+            '\n[stats]\npath = "stats.csv"\nunit = "adcode"\npopulation = "population"\n'
+            'inputs = ["beds", "staff"]\noutputs = ["visitors"]\n'
+        )
+    run = tia("analyze", folder, "--out", tmp_path / "out", "-q")
+    assert run.code == 0, run.stderr
+    scores = pd.read_csv(tmp_path / "out" / "efficiency.csv", dtype={"unit_id": str})
+    ccr = scores.set_index("unit_id")["ccr"]
+    # one output each: the frontier is the segment (2,3)-(3,1), x2 = 7 - 2 x1
+    assert ccr["511524"] == pytest.approx(1.0)
+    assert ccr["511528"] == pytest.approx(1.0)
+    assert ccr["511526"] == pytest.approx(7 / 8, abs=1e-6)  # (3,2): 2t = 7 - 6t
+    assert ccr["511523"] == pytest.approx(7 / 10, abs=1e-6)  # (4,2): 2t = 7 - 8t
+    indicators = json.loads((tmp_path / "out" / "indicators.json").read_text(encoding="utf-8"))
+    assert indicators["linkage"]["population"] == "from [stats]"
+    assert len(indicators["efficiency"]["units"]) == 4

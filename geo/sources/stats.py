@@ -1,0 +1,87 @@
+"""Per-unit statistics (``[stats]``): population and tourism inputs/outputs for linkage and DEA."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from geo.dataset import StatsPart
+from geo.errors import DatasetError
+from geo.sources.files import file_kind, find_column, read_excel_table, read_text_table
+
+__all__ = ["load_stats"]
+
+
+def load_stats(part: StatsPart, unit_ids: list[str]) -> pd.DataFrame:
+    """Read the statistics table and check it against the units.
+
+    Parameters
+    ----------
+    part
+        The ``[stats]`` section (absolute path).
+    unit_ids
+        Ids of the units layer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by unit id; numeric ``population`` (when named), input and output columns,
+        and any other columns as text.
+
+    Raises
+    ------
+    DatasetError
+        Unknown unit ids, missing or non-numeric columns, inputs that are not positive or
+        outputs that are negative (naming the unit and the column).
+    """
+    path = Path(part.path)
+    kind = file_kind(path)
+    if kind not in ("table", "excel"):
+        msg = f"{path}: [stats] must be a table (csv or xlsx)"
+        raise DatasetError(msg)
+    table = read_text_table(path)[0] if kind == "table" else read_excel_table(path, None)
+    columns = list(table.columns)
+    unit_col = find_column(columns, part.unit, (), path=path, key="unit", section="stats")
+    ids = table[unit_col].astype(str).str.strip()
+    unknown = sorted(set(ids) - set(unit_ids))
+    if unknown:
+        msg = (
+            f"{path}: unit ids {', '.join(unknown)} in column '{unit_col}' are not in the units "
+            "layer; use the units' ids"
+        )
+        raise DatasetError(msg)
+    out = table.set_index(ids)
+    numeric = ([part.population] if part.population else []) + part.inputs + part.outputs
+    for key, column in (
+        [("population", part.population)]
+        + [("inputs", c) for c in part.inputs]
+        + [("outputs", c) for c in part.outputs]
+    ):
+        if column is None:
+            continue
+        find_column(columns, column, (), path=path, key=key, section="stats")
+        values = pd.to_numeric(out[column], errors="coerce")
+        bad = values.isna()
+        if bad.any():
+            unit = values.index[bad][0]
+            value = out.loc[unit, column]
+            msg = f"{path}: unit {unit} has '{value}' in column '{column}', not a number"
+            raise DatasetError(msg)
+        out[column] = values
+    for column in part.inputs:
+        bad = out[column] <= 0
+        if bad.any():
+            unit, value = out.index[bad][0], out[column][bad].iloc[0]
+            msg = (
+                f"{path}: unit {unit} has input '{column}' = {value:g}; DEA inputs must be positive"
+            )
+            raise DatasetError(msg)
+    for column in part.outputs:
+        bad = out[column] < 0
+        if bad.any():
+            msg = (
+                f"{path}: unit {out.index[bad][0]} has a negative output '{column}'; fix the value"
+            )
+            raise DatasetError(msg)
+    return out[[c for c in numeric if c]]

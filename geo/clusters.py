@@ -26,7 +26,6 @@ import shapely
 from sklearn.cluster import DBSCAN, HDBSCAN
 
 from geo.coords import WGS84, local_projected_crs
-from geo.taxonomy import split_themes
 
 __all__ = ["ClusterSettings", "cluster_sites", "cross_border_index", "describe_clusters"]
 
@@ -115,6 +114,15 @@ def cluster_sites(
     return model.fit_predict(coords, sample_weight=weights / settings.min_weight)
 
 
+def _top(frame: pd.DataFrame, column: str, k: int = 3) -> pd.Series:
+    """Join the k most frequent values of ``column`` per cluster with ``;``."""
+    counts = frame.groupby(["label", column]).size().reset_index(name="n")
+    counts = counts[counts[column] != ""].sort_values(
+        ["label", "n", column], ascending=[True, False, True]
+    )
+    return counts.groupby("label").head(k).groupby("label")[column].agg(";".join)
+
+
 def describe_clusters(
     sites: gpd.GeoDataFrame,
     labels: np.ndarray,
@@ -123,6 +131,8 @@ def describe_clusters(
     zones: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Hulls and numbers of every cluster, cooperation candidates marked and ranked.
+
+    Computed for all clusters at once (grouped and vectorised), not cluster by cluster.
 
     Parameters
     ----------
@@ -142,43 +152,6 @@ def describe_clusters(
         ``cross_border_index``, ``kinds``, ``themes``, ``zone_shares``, ``candidate``,
         ``rank`` (candidates only), ``site_ids`` and the hull polygon (EPSG:4326).
     """
-    weights = np.asarray(settings.grade_weights)[sites["a_grade"].clip(0, 5).to_numpy()]
-    crs = local_projected_crs(tuple(sites.total_bounds))
-    projected = sites.to_crs(crs).geometry.values
-    in_zone = {}
-    if zones is not None and len(zones):
-        for zone in zones.itertuples():
-            in_zone[zone.zone_id] = sites.within(zone.geometry).to_numpy()
-    rows = []
-    for label in sorted(set(labels) - {-1}):
-        members = np.flatnonzero(labels == label)
-        w = weights[members]
-        by_unit = pd.Series(w, index=sites["unit_id"].to_numpy()[members]).groupby(level=0).sum()
-        by_unit = by_unit[by_unit.index != ""].sort_values(ascending=False)
-        shares = by_unit / by_unit.sum() if by_unit.sum() else by_unit
-        points = shapely.multipoints(projected[members])
-        hull = shapely.concave_hull(points, ratio=0.5) if len(members) > 2 else points
-        hull = shapely.buffer(hull, settings.hull_buffer_km * 1000.0)
-        themes = pd.Series(
-            [t for text in sites["themes"].iloc[members] for t in split_themes(text)], dtype=object
-        )
-        rows.append(
-            {
-                "cluster_id": f"C{label + 1:03d}",
-                "sites": len(members),
-                "quality": float(w.sum()),
-                "units": ";".join(f"{u}:{s:.3f}" for u, s in shares.items()),
-                "n_units": len(shares),
-                "cross_border_index": round(cross_border_index(shares.to_numpy()), 4),
-                "kinds": ";".join(sites["kind"].iloc[members].value_counts().index[:3]),
-                "themes": ";".join(themes.value_counts().index[:3]),
-                "zone_shares": ";".join(
-                    f"{z}:{mask[members].mean():.3f}" for z, mask in in_zone.items()
-                ),
-                "site_ids": ";".join(sites["site_id"].iloc[members]),
-                "geometry": hull,
-            }
-        )
     columns = [
         "cluster_id",
         "sites",
@@ -192,16 +165,78 @@ def describe_clusters(
         "site_ids",
         "geometry",
     ]
-    out = gpd.GeoDataFrame(rows or None, columns=columns, geometry="geometry", crs=crs).to_crs(
-        WGS84
+    member = labels >= 0
+    if not member.any():
+        empty = gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=WGS84)
+        return empty.assign(candidate=pd.Series(dtype=bool), rank=pd.Series(dtype="Int64"))
+    weights = np.asarray(settings.grade_weights)[sites["a_grade"].clip(0, 5).to_numpy()]
+    frame = pd.DataFrame(
+        {
+            "label": labels[member],
+            "unit": sites["unit_id"].to_numpy()[member],
+            "weight": weights[member],
+            "kind": sites["kind"].to_numpy()[member],
+            "site_id": sites["site_id"].to_numpy()[member],
+        }
     )
-    out["candidate"] = (
-        (out["n_units"] >= 2)
-        & (out["cross_border_index"] >= settings.candidate_min_index)
-        & (out["quality"] >= settings.candidate_min_quality)
+    grouped = frame.groupby("label")
+    out = pd.DataFrame({"sites": grouped.size(), "quality": grouped["weight"].sum()})
+    by_unit = frame[frame["unit"] != ""].groupby(["label", "unit"])["weight"].sum()
+    share = by_unit / by_unit.groupby(level=0).transform("sum")
+    entropy = (-(share * np.log(share))).groupby(level=0).sum()
+    n_units = share.groupby(level=0).size()
+    out["n_units"] = n_units.reindex(out.index, fill_value=0)
+    norm = np.log(out["n_units"].where(out["n_units"] > 1))
+    out["cross_border_index"] = (
+        (entropy.reindex(out.index, fill_value=0.0) / norm).fillna(0.0).round(4)
     )
-    merit = (out["cross_border_index"] * out["quality"]).where(out["candidate"])
-    out["rank"] = merit.rank(ascending=False, method="first").astype("Int64")
-    return out.sort_values(["candidate", "quality"], ascending=False, kind="stable").reset_index(
+    ordered = share.reset_index(name="share").sort_values(
+        ["label", "share"], ascending=[True, False]
+    )
+    out["units"] = (
+        (ordered["unit"] + ":" + ordered["share"].map("{:.3f}".format))
+        .groupby(ordered["label"])
+        .agg(";".join)
+    )
+    out["kinds"] = _top(frame, "kind")
+    themes = sites["themes"].to_numpy()[member]
+    exploded = (
+        pd.DataFrame({"label": labels[member], "theme": themes})
+        .assign(theme=lambda d: d["theme"].str.split(";"))
+        .explode("theme")
+    )
+    out["themes"] = _top(exploded.fillna(""), "theme")
+    zone_parts = []
+    if zones is not None and len(zones):
+        for zone in zones.itertuples():
+            inside = pd.Series(sites.within(zone.geometry).to_numpy()[member], index=frame.index)
+            zone_parts.append(
+                zone.zone_id + ":" + inside.groupby(frame["label"]).mean().map("{:.3f}".format)
+            )
+    out["zone_shares"] = pd.concat(zone_parts, axis=1).agg(";".join, axis=1) if zone_parts else ""
+    out["site_ids"] = grouped["site_id"].agg(";".join)
+    crs = local_projected_crs(tuple(sites.total_bounds))
+    projected = sites.to_crs(crs).geometry.values[member]
+    order = np.argsort(frame["label"].to_numpy(), kind="stable")
+    points = shapely.multipoints(
+        projected[order],
+        indices=np.searchsorted(out.index.to_numpy(), frame["label"].to_numpy()[order]),
+    )
+    hulls = shapely.buffer(
+        shapely.concave_hull(points, ratio=0.5), settings.hull_buffer_km * 1000.0
+    )
+    out = out.fillna({"units": "", "kinds": "", "themes": ""})
+    out.insert(0, "cluster_id", [f"C{label + 1:03d}" for label in out.index])
+    result = gpd.GeoDataFrame(
+        out.reset_index(drop=True)[columns[:-1]], geometry=hulls, crs=crs
+    ).to_crs(WGS84)
+    result["candidate"] = (
+        (result["n_units"] >= 2)
+        & (result["cross_border_index"] >= settings.candidate_min_index)
+        & (result["quality"] >= settings.candidate_min_quality)
+    )
+    merit = (result["cross_border_index"] * result["quality"]).where(result["candidate"])
+    result["rank"] = merit.rank(ascending=False, method="first").astype("Int64")
+    return result.sort_values(["candidate", "quality"], ascending=False, kind="stable").reset_index(
         drop=True
     )

@@ -44,6 +44,7 @@ from geo.sources import check_dem, load_sites, load_units, load_zones
 from geo.sources.roads import load_roads
 from geo.sources.stats import load_stats
 from geo.taxonomy import Taxonomy, classify_sites, load_taxonomy
+from geo.terrain import analyse_terrain
 
 __all__ = ["STAGES", "StageCallback", "run_pipeline"]
 
@@ -66,6 +67,7 @@ STAGES = (
     "balance",
     "linkage",
     "efficiency",
+    "terrain",
 )
 
 #: Up to this many sites, travel times are a dense matrix; above, only pairs within
@@ -258,6 +260,33 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
                 "outputs": dataset.stats.outputs,
                 "units": efficiency.reset_index(drop=True).to_dict(orient="records"),
             }
+    terrain = None
+    with stage("terrain"):
+        if dataset.dem is not None:
+            terrain = analyse_terrain(dataset.dem.path, dataset.dem.band, sites, units)
+            sites = sites.assign(elevation_m=terrain.elevation, slope_deg=terrain.slope)
+            unit_table = unit_table.merge(terrain.units, on="unit_id", how="left")
+            if terrain.missing_sites:
+                warnings.append(
+                    RunWarning(
+                        "sites_outside_dem",
+                        f"{terrain.missing_sites} sites are outside the DEM or on no-data cells; "
+                        "they have no elevation or slope",
+                    )
+                )
+            network_parts["indicators"]["terrain"] = {
+                "sites_with_values": int(len(sites) - terrain.missing_sites),
+                "sites_missing": terrain.missing_sites,
+                "site_elevation_m": {
+                    "mean": float(np.nanmean(terrain.elevation))
+                    if len(sites) > terrain.missing_sites
+                    else None
+                },
+                "steep_threshold_deg": 25.0,
+                "hillshade_png": "hillshade.png",
+                "hillshade_bounds_wgs84": list(terrain.bounds),
+                "units": terrain.units.to_dict(orient="records"),
+            }
     return Results(
         dataset=dataset,
         sites=sites,
@@ -278,6 +307,7 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         unit_indicators=unit_table,
         linkage=links,
         efficiency=None if efficiency is None else efficiency.reset_index(drop=True),
+        terrain=terrain,
         density=density,
         **network_parts,
     )

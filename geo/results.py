@@ -28,6 +28,7 @@ from geo.dataset import Dataset
 from geo.density import DensityRaster, write_density
 from geo.diagnostics import RunWarning
 from geo.sources import DemInfo
+from geo.terrain import TerrainResult, write_hillshade
 
 __all__ = ["Results", "file_checksums", "write_results"]
 
@@ -102,6 +103,7 @@ class Results:
     density: DensityRaster | None = None
     linkage: pd.DataFrame | None = None
     efficiency: pd.DataFrame | None = None
+    terrain: TerrainResult | None = None
     site_travel: pd.DataFrame | None = None
     hub_travel: pd.DataFrame | None = None
     indicators: dict[str, Any] = field(default_factory=dict)
@@ -221,6 +223,9 @@ def _write_files(results: Results, folder: Path, started: datetime) -> None:
             kind = {"geometry_type": _EMPTY_LAYER_TYPES[layer]} if gdf.empty else {}
             _flat(gdf).to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio", **kind)
     written = ["results.gpkg", "indicators.json", "run.json"]
+    if results.terrain is not None:
+        write_hillshade(results.terrain, folder / "hillshade.png")
+        written.append("hillshade.png")
     if results.density is not None:
         write_density(results.density, folder / "density.tif")
         written.append("density.tif")

@@ -449,6 +449,24 @@ def test_dem_is_checked_and_reported(tmp_path):
     assert record["dem"]["coverage"] == pytest.approx(1.0)
     assert record["dem"]["crs"] == "EPSG:4326"
     assert "terrain" not in record["skipped"]
+    assert "Warning" not in run.stderr
+    terrain = json.loads((tmp_path / "out" / "indicators.json").read_text(encoding="utf-8"))[
+        "terrain"
+    ]
+    assert terrain["sites_missing"] == 0
+    assert terrain["units"][0]["mean_slope_deg"] == pytest.approx(0.0)  # a flat DEM
+    assert (tmp_path / "out" / "hillshade.png").exists()
+    sites = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="sites")
+    assert (sites["elevation_m"] == 500).all()
+    assert "Warning" not in run.stderr
+    terrain = json.loads((tmp_path / "out" / "indicators.json").read_text(encoding="utf-8"))[
+        "terrain"
+    ]
+    assert terrain["sites_missing"] == 0
+    assert terrain["units"][0]["mean_slope_deg"] == pytest.approx(0.0)  # a flat DEM
+    assert (tmp_path / "out" / "hillshade.png").exists()
+    sites = gpd.read_file(tmp_path / "out" / "results.gpkg", layer="sites")
+    assert (sites["elevation_m"] == 500).all()
 
 
 def test_network_components_and_unreachable_pairs_are_counted(tmp_path):

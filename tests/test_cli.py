@@ -77,6 +77,7 @@ def test_analyze_bundled_dataset(tmp_path):
         "balance",
         "linkage",
         "efficiency",
+        "terrain",
     }
     assert record["skipped"] == {
         "terrain": "no [dem] in the manifest",

@@ -43,6 +43,7 @@ from geo.results import Results
 from geo.sources import check_dem, load_sites, load_units, load_zones
 from geo.sources.roads import load_roads
 from geo.sources.stats import load_stats
+from geo.swot import swot_summary
 from geo.taxonomy import Taxonomy, classify_sites, load_taxonomy
 from geo.terrain import analyse_terrain
 
@@ -287,6 +288,17 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
                 "hillshade_bounds_wgs84": list(terrain.bounds),
                 "units": terrain.units.to_dict(orient="records"),
             }
+    network_parts["indicators"]["swot"] = swot_summary(
+        sites,
+        units,
+        zones,
+        unit_table,
+        pairs,
+        clusters,
+        links,
+        deadends=network_parts.get("border_deadends"),
+        efficiency=efficiency,
+    )
     return Results(
         dataset=dataset,
         sites=sites,

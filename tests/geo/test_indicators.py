@@ -115,3 +115,32 @@ def test_density_raster_integrates_and_peaks_by_hand(tmp_path):
         x, y = src.xy(row, col)
         lon, lat = rasterio.warp.transform(src.crs, "EPSG:4326", [x], [y])
     assert (lon[0], lat[0]) == pytest.approx((105.0, 28.5), abs=0.01)  # within a cell
+
+
+def test_yibin_swot_reads_for_changning_and_xingwen():
+    swot = run_pipeline(load_dataset(YIBIN)).indicators["swot"]
+    units = {u["unit_id"]: u for u in swot["units"]}
+    changning, xingwen = units["511524"], units["511528"]
+    for unit in (changning, xingwen):
+        for part in ("strengths", "weaknesses", "opportunities", "threats"):
+            assert unit[part], (unit["name"], part)
+    assert "蜀南竹海 (5A)" in changning["strengths"][1]
+    assert any("Gong County competes with 九丝城遗址" in t for t in xingwen["threats"])
+    zone = swot["zones"][0]
+    assert "Changning County, Xingwen County" in zone["opportunities"][0]
+
+
+def test_hdbscan_option_finds_the_dense_groups():
+    rng = np.random.default_rng(2)
+    a = np.column_stack([104.5 + rng.normal(0, 0.01, 20), 28.0 + rng.normal(0, 0.01, 20)])
+    b = np.column_stack([105.5 + rng.normal(0, 0.01, 20), 28.5 + rng.normal(0, 0.01, 20)])
+    points = np.vstack([a, b])
+    sites = gpd.GeoDataFrame(
+        {"a_grade": np.zeros(40, int)},
+        geometry=gpd.points_from_xy(points[:, 0], points[:, 1]),
+        crs=4326,
+    )
+    labels = cluster_sites(sites, ClusterSettings(method="hdbscan", min_weight=5))
+    assert len(set(labels[:20]) - {-1}) == 1
+    assert len(set(labels[20:]) - {-1}) == 1
+    assert set(labels[:20]) != set(labels[20:])

@@ -106,7 +106,9 @@ def cluster_sites(
         return labels
     coords = np.radians(np.column_stack([sites.geometry.y, sites.geometry.x]))
     if settings.method == "hdbscan":
-        model = HDBSCAN(min_cluster_size=max(2, int(settings.min_weight)), metric="haversine")
+        model = HDBSCAN(
+            min_cluster_size=max(2, int(settings.min_weight)), metric="haversine", copy=True
+        )
         return model.fit_predict(coords)
     model = DBSCAN(
         eps=settings.eps_km / _EARTH_KM, min_samples=1, metric="haversine", algorithm="ball_tree"

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 
@@ -197,6 +198,17 @@ def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
+def _finite(value: object) -> object:
+    """NaN and infinities become null, so indicators.json is strict JSON."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, float | np.floating) and not np.isfinite(value):
+        return None
+    return value
+
+
 def _json_default(value: object) -> object:
     if hasattr(value, "item"):  # numpy scalars
         return value.item()  # type: ignore[attr-defined]
@@ -234,7 +246,13 @@ def _write_files(results: Results, folder: Path, started: datetime) -> None:
         _flat(results.clusters).to_file(clusters_file, driver="GeoJSON", engine="pyogrio")
         written.append(clusters_file.name)
     (folder / "indicators.json").write_text(
-        json.dumps(results.indicators, ensure_ascii=False, indent=2, default=_json_default),
+        json.dumps(
+            _finite(results.indicators),
+            ensure_ascii=False,
+            indent=2,
+            default=_json_default,
+            allow_nan=False,
+        ),
         encoding="utf-8",
     )
     for name, table in (

@@ -621,3 +621,21 @@ def test_efficiency_and_linkage_from_stats(tmp_path):
     indicators = json.loads((tmp_path / "out" / "indicators.json").read_text(encoding="utf-8"))
     assert indicators["linkage"]["population"] == "from [stats]"
     assert len(indicators["efficiency"]["units"]) == 4
+
+
+def test_a_single_unit(tmp_path):
+    counties = gpd.read_file(YIBIN / "counties.geojson")
+    one = counties[counties["adcode"] == "511524"]
+    rows = [
+        {"name": "蜀南竹海", "lon": 105.02, "lat": 28.48},
+        {"name": "竹石林", "lon": 104.87, "lat": 28.38},
+    ]
+    folder = _small_dataset(tmp_path / "ds", rows, units=one)
+    run = tia("analyze", folder, "--out", tmp_path / "out")
+    assert run.code == 0, run.stderr
+    assert "a single unit: no inequality measures across units" in run.stderr
+    text = (tmp_path / "out" / "indicators.json").read_text(encoding="utf-8")
+    assert "NaN" not in text  # strict JSON: missing numbers are null
+    balance = json.loads(text)["balance"]
+    assert balance["gini"] is None
+    assert balance["theil"] is None

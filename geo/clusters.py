@@ -26,6 +26,7 @@ import shapely
 from sklearn.cluster import DBSCAN, HDBSCAN
 
 from geo.coords import WGS84, local_projected_crs
+from geo.network import faster_direction
 
 __all__ = ["ClusterSettings", "cluster_sites", "cross_border_index", "describe_clusters"]
 
@@ -92,18 +93,14 @@ def cluster_sites(
         return np.zeros(0, int)
     weights = np.asarray(settings.grade_weights)[sites["a_grade"].clip(0, 5).to_numpy()]
     if travel_minutes is not None and settings.method == "dbscan":
-        dense = (
-            travel_minutes.toarray() if sp.issparse(travel_minutes) else np.asarray(travel_minutes)
+        i, j, minutes = faster_direction(travel_minutes, settings.eps_min)
+        n = len(sites)
+        # both directions; a tiny offset keeps zero-minute neighbours as stored entries
+        graph = sp.csr_matrix(
+            (np.r_[minutes, minutes] + 1e-12, (np.r_[i, j], np.r_[j, i])), shape=(n, n)
         )
-        if sp.issparse(travel_minutes):
-            dense[dense == 0] = np.inf
-            np.fill_diagonal(dense, 0.0)
-        both = np.minimum(dense, dense.T)
-        i, j = np.nonzero(both <= settings.eps_min)
-        graph = sp.csr_matrix((both[i, j] + 1e-12, (i, j)), shape=both.shape)  # keep zeros
         model = DBSCAN(eps=settings.eps_min + 1e-9, min_samples=1, metric="precomputed")
-        labels = model.fit_predict(graph, sample_weight=weights / settings.min_weight)
-        return labels
+        return model.fit_predict(graph, sample_weight=weights / settings.min_weight)
     coords = np.radians(np.column_stack([sites.geometry.y, sites.geometry.x]))
     if settings.method == "hdbscan":
         model = HDBSCAN(

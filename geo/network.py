@@ -43,6 +43,7 @@ __all__ = [
     "RoadNetwork",
     "Snapped",
     "build_road_graph",
+    "faster_direction",
     "isochrones",
     "prepare_network",
     "snap_points",
@@ -399,6 +400,46 @@ def travel_matrix(
         ) as pool:
             parts = list(pool.map(_worker_columns, np.array_split(sources, workers * 4)))
     return sp.vstack(parts).tocsr() if sparse else np.vstack(parts)
+
+
+def faster_direction(
+    matrix: np.ndarray | sp.spmatrix, limit: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unordered pairs whose faster direction of travel is within ``limit``.
+
+    Parameters
+    ----------
+    matrix
+        Square travel-cost matrix from :func:`travel_matrix`: dense (``inf`` = no route) or
+        sparse (absent = beyond its cut-off); a sparse matrix is never densified.
+    limit
+        Largest cost kept.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``i < j`` and min(cost i->j, cost j->i), sorted by ``(i, j)``.
+    """
+    if sp.issparse(matrix):
+        coo = matrix.tocoo()
+        rows, cols, cost = coo.row, coo.col, coo.data
+    else:
+        rows, cols = np.nonzero(np.asarray(matrix) <= limit)
+        cost = np.asarray(matrix)[rows, cols]
+    keep = (rows != cols) & (cost <= limit)
+    pairs = pd.DataFrame(
+        {
+            "i": np.minimum(rows, cols)[keep],
+            "j": np.maximum(rows, cols)[keep],
+            "cost": cost[keep],
+        }
+    )
+    best = pairs.groupby(["i", "j"], sort=True)["cost"].min()
+    return (
+        best.index.get_level_values("i").to_numpy(),
+        best.index.get_level_values("j").to_numpy(),
+        best.to_numpy(),
+    )
 
 
 def isochrones(

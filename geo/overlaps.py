@@ -32,6 +32,7 @@ from scipy.spatial import cKDTree
 
 from geo.coords import WGS84
 from geo.dedupe import unit_sphere_xyz
+from geo.network import faster_direction
 from geo.taxonomy import OTHER, Taxonomy, split_themes
 
 __all__ = [
@@ -93,28 +94,6 @@ def _pairs_geodesic(
     return i[keep], j[keep], km[keep]
 
 
-def _pairs_by_road(
-    minutes: np.ndarray | sp.spmatrix, groups: dict[str, np.ndarray], cutoff: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    found = []
-    for rows in groups.values():
-        block = (
-            minutes[np.ix_(rows, rows)]
-            if not sp.issparse(minutes)
-            else minutes[rows][:, rows].toarray()
-        )
-        if sp.issparse(minutes):
-            block[block == 0] = np.inf  # absent = beyond the cut-off
-            np.fill_diagonal(block, 0.0)
-        both = np.minimum(block, block.T)  # the faster direction
-        a, b = np.nonzero(np.triu(both <= cutoff, k=1))
-        found.append(np.column_stack([rows[a], rows[b], both[a, b]]))
-    if not found:
-        return np.zeros(0, int), np.zeros(0, int), np.zeros(0)
-    table = pd.DataFrame(np.vstack(found), columns=["i", "j", "d"]).drop_duplicates(["i", "j"])
-    return table["i"].to_numpy(int), table["j"].to_numpy(int), table["d"].to_numpy()
-
-
 def _grade_text(grade: int) -> str:
     return f"{grade}A" if grade else "not graded"
 
@@ -152,9 +131,9 @@ def find_overlaps(
     theme_text = sites["themes"].fillna("").astype(str).reset_index(drop=True)
     groups = _groups(kinds, theme_text)
     by_road = travel_minutes is not None
-    if by_road:
+    if by_road:  # every pair within the cut-off; unrelated kinds drop out below
         cutoff = settings.market_minutes
-        i, j, d = _pairs_by_road(travel_minutes, groups, cutoff)
+        i, j, d = faster_direction(travel_minutes, cutoff)
     else:
         cutoff = settings.market_km
         lon, lat = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()

@@ -13,7 +13,14 @@ import shapely
 
 from geo.dataset import RoadsPart
 from geo.errors import DatasetError
-from geo.network import build_road_graph, isochrones, prepare_network, snap_points, travel_matrix
+from geo.network import (
+    build_road_graph,
+    faster_direction,
+    isochrones,
+    prepare_network,
+    snap_points,
+    travel_matrix,
+)
 from geo.sources.roads import MOTORABLE, load_roads
 from tests.helpers import write_osm
 
@@ -248,3 +255,14 @@ def test_sparse_matrix_within_a_cutoff(network):
     expected = {(i, j) for i, j in zip(*np.nonzero(dense <= cutoff), strict=True)}
     assert set(zip(sparse.row, sparse.col, strict=True)) == expected
     np.testing.assert_allclose(sparse.data, dense[sparse.row, sparse.col])
+
+
+def test_faster_direction_is_the_same_from_dense_and_sparse(network):
+    ids = np.arange(len(network.nodes))
+    dense = travel_matrix(network.minutes, ids, ids)
+    sparse = travel_matrix(network.minutes, ids, ids, limit=5.0, sparse=True)
+    i, j, d = faster_direction(dense, 5.0)
+    assert ((i < j) & (d <= 5.0)).all()
+    np.testing.assert_allclose(d, np.minimum(dense[i, j], dense[j, i]))
+    for got, want in zip(faster_direction(sparse, 5.0), (i, j, d), strict=True):
+        np.testing.assert_allclose(got, want)

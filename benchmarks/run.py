@@ -35,7 +35,7 @@ from geo.dataset import SitesPart, UnitsPart  # noqa: E402
 from geo.network import DEFAULT_SPEEDS_KMH, prepare_network, snap_points, travel_matrix  # noqa: E402
 from geo.overlaps import OverlapSettings, find_overlaps  # noqa: E402
 from geo.sources import load_sites, load_units  # noqa: E402
-from geo.taxonomy import Kind, Taxonomy, keyword_pattern  # noqa: E402
+from geo.taxonomy import Kind, Taxonomy, grade_weight, keyword_pattern  # noqa: E402
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 _GEOD = pyproj.Geod(ellps="WGS84")
@@ -320,7 +320,7 @@ def bench_clusters(n: int) -> dict[str, object]:
         described = describe_clusters(sites, labels, settings)
 
     ours_s = _timed(ours, repeat=1)
-    weights = np.asarray(settings.grade_weights)[sites["a_grade"].to_numpy()] / settings.min_weight
+    weights = grade_weight(sites["a_grade"], settings.grade_weights) / settings.min_weight
     coords = np.radians(np.column_stack([lat, lon]))
     model = DBSCAN(eps=2.0 / 6371.0088, min_samples=1, metric="haversine", algorithm="ball_tree")
     baseline_s = _timed(lambda: model.fit_predict(coords, sample_weight=weights), repeat=1)

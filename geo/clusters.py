@@ -27,6 +27,7 @@ from sklearn.cluster import DBSCAN, HDBSCAN
 
 from geo.coords import WGS84, local_projected_crs
 from geo.network import faster_direction
+from geo.taxonomy import grade_weight
 
 __all__ = ["ClusterSettings", "cluster_sites", "cross_border_index", "describe_clusters"]
 
@@ -91,7 +92,7 @@ def cluster_sites(
     """
     if len(sites) == 0:
         return np.zeros(0, int)
-    weights = np.asarray(settings.grade_weights)[sites["a_grade"].clip(0, 5).to_numpy()]
+    weights = grade_weight(sites["a_grade"], settings.grade_weights)
     if travel_minutes is not None and settings.method == "dbscan":
         i, j, minutes = faster_direction(travel_minutes, settings.eps_min)
         n = len(sites)
@@ -168,7 +169,7 @@ def describe_clusters(
     if not member.any():
         empty = gpd.GeoDataFrame(columns=columns, geometry="geometry", crs=WGS84)
         return empty.assign(candidate=pd.Series(dtype=bool), rank=pd.Series(dtype="Int64"))
-    weights = np.asarray(settings.grade_weights)[sites["a_grade"].clip(0, 5).to_numpy()]
+    weights = grade_weight(sites["a_grade"], settings.grade_weights)
     frame = pd.DataFrame(
         {
             "label": labels[member],

@@ -21,6 +21,7 @@ import pyproj
 from scipy.spatial import cKDTree
 
 from geo.dedupe import unit_sphere_xyz
+from geo.taxonomy import grade_weight
 
 __all__ = ["clark_evans", "concentration_index", "gini", "theil", "unit_balance"]
 
@@ -154,7 +155,7 @@ def unit_balance(
         ``clark_evans_R``, ``clark_evans_z``) and the region's numbers.
     """
     inside = sites[sites["unit_id"] != ""]
-    weights = np.asarray(grade_weights)[inside["a_grade"].clip(0, 5).to_numpy()]
+    weights = grade_weight(inside["a_grade"], grade_weights)
     table = units[["unit_id", "name", "area_km2"]].set_index("unit_id").copy()
     table["sites"] = inside.groupby("unit_id").size().reindex(table.index, fill_value=0)
     for gb in "ABCDEFGH":

@@ -44,7 +44,7 @@ from geo.sources import check_dem, load_sites, load_units, load_zones
 from geo.sources.roads import load_roads
 from geo.sources.stats import load_stats
 from geo.swot import swot_summary
-from geo.taxonomy import Taxonomy, classify_sites, load_taxonomy
+from geo.taxonomy import Taxonomy, classify_sites, grade_weight, load_taxonomy
 from geo.terrain import analyse_terrain
 
 __all__ = ["STAGES", "StageCallback", "run_pipeline"]
@@ -154,10 +154,12 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
     network_parts = _network_stages(dataset, sites, units, directed, borders, stage, warnings)
     travel_minutes = None
     hub_minutes = None
+    indicators: dict[str, Any] = {}
     if network_parts is None:
         skipped["network"] = "no [roads] in the manifest"
-        network_parts = {"indicators": {}}
+        network_parts = {}
     else:
+        indicators.update(network_parts.pop("indicators"))
         sites = network_parts.pop("sites")
         sources.update(network_parts.pop("sources"))
         travel_minutes = network_parts.pop("site_minutes")
@@ -182,7 +184,7 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
                     "every site lies in one unit: there can be no cross-border overlaps",
                 )
             )
-        network_parts["indicators"]["overlaps"] = overlap_indicators(
+        indicators["overlaps"] = overlap_indicators(
             pairs,
             groups,
             unit_pairs,
@@ -205,7 +207,7 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         labels = cluster_sites(sites, cluster_settings, travel_minutes=travel_minutes)
         sites = sites.assign(cluster_id=[f"C{x + 1:03d}" if x >= 0 else "" for x in labels])
         clusters = describe_clusters(sites, labels, cluster_settings, zones=zones)
-        network_parts["indicators"]["clusters"] = {
+        indicators["clusters"] = {
             "method": params.cluster_method,
             "distance": "road" if travel_minutes is not None else "geodesic",
             "eps": params.cluster_eps_min if travel_minutes is not None else params.cluster_eps_km,
@@ -222,8 +224,8 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
             warnings.append(
                 RunWarning("one_unit_only", "a single unit: no inequality measures across units")
             )
-        network_parts["indicators"]["balance"] = region
-        weights = np.asarray(params.grade_weights)[sites["a_grade"].clip(0, 5).to_numpy()]
+        indicators["balance"] = region
+        weights = grade_weight(sites["a_grade"], params.grade_weights)
         density = kernel_density(
             sites,
             weights,
@@ -245,7 +247,7 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
             hub_minutes=hub_minutes,
         )
         unit_table["linkage_share"] = unit_table["unit_id"].map(link_share).fillna(0.0)
-        network_parts["indicators"]["linkage"] = link_summary | {
+        indicators["linkage"] = link_summary | {
             "strongest": links.head(10).to_dict(orient="records")
         }
     efficiency = None
@@ -255,7 +257,7 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         else:
             efficiency = dea(stats, dataset.stats.inputs, dataset.stats.outputs)
             efficiency.insert(0, "unit_id", efficiency.index)
-            network_parts["indicators"]["efficiency"] = {
+            indicators["efficiency"] = {
                 "model": "input-oriented DEA, CCR and BCC (scipy HiGHS)",
                 "inputs": dataset.stats.inputs,
                 "outputs": dataset.stats.outputs,
@@ -275,7 +277,7 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
                         "they have no elevation or slope",
                     )
                 )
-            network_parts["indicators"]["terrain"] = {
+            indicators["terrain"] = {
                 "sites_with_values": int(len(sites) - terrain.missing_sites),
                 "sites_missing": terrain.missing_sites,
                 "site_elevation_m": {
@@ -288,7 +290,7 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
                 "hillshade_bounds_wgs84": list(terrain.bounds),
                 "units": terrain.units.to_dict(orient="records"),
             }
-    network_parts["indicators"]["swot"] = swot_summary(
+    indicators["swot"] = swot_summary(
         sites,
         units,
         zones,
@@ -310,6 +312,7 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         warnings=warnings,
         skipped=skipped,
         timings=timings,
+        indicators=indicators,
         record_duplicates=record_duplicates,
         overlaps=pairs,
         overlap_groups=groups,

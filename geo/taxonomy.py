@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.diagnostics import RunWarning
@@ -30,6 +31,7 @@ __all__ = [
     "Kind",
     "Taxonomy",
     "classify_sites",
+    "grade_weight",
     "keyword_pattern",
     "load_taxonomy",
     "parse_a_grade",
@@ -116,6 +118,24 @@ def load_taxonomy(
     for keyword, theme in (theme_keywords or {}).items():
         themes.setdefault(theme, []).append(keyword)
     return Taxonomy(kinds=kinds, themes={t: keyword_pattern(w) for t, w in themes.items()})
+
+
+def grade_weight(grades: pd.Series, weights: tuple[float, ...] | list[float]) -> np.ndarray:
+    """Weight of each site by its A-grade (0-5), e.g. ``(1, 1, 2, 3, 4, 5)``.
+
+    Parameters
+    ----------
+    grades
+        A-grades.
+    weights
+        Six weights, for grades 0 to 5.
+
+    Returns
+    -------
+    numpy.ndarray
+        One weight per site.
+    """
+    return np.asarray(weights, dtype=float)[grades.clip(0, 5).to_numpy(dtype=int)]
 
 
 def split_themes(text: str) -> set[str]:

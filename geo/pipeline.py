@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -20,7 +21,7 @@ import scipy.sparse as sp
 from geo.admin import assign_units, border_distance, shared_borders, unit_borders
 from geo.clusters import ClusterSettings, cluster_sites, describe_clusters
 from geo.coords import WGS84
-from geo.dataset import Dataset, SitesPart
+from geo.dataset import Dataset, SitesPart, StatsPart
 from geo.dedupe import find_record_duplicates
 from geo.density import kernel_density
 from geo.diagnostics import RunWarning
@@ -42,7 +43,7 @@ from geo.overlaps import (
 from geo.results import Results
 from geo.sources import check_dem, load_sites, load_units, load_zones
 from geo.sources.roads import load_roads
-from geo.sources.stats import load_stats
+from geo.sources.stats import UnitStats, load_stats
 from geo.swot import swot_summary
 from geo.taxonomy import Taxonomy, classify_sites, grade_weight, load_taxonomy
 from geo.terrain import analyse_terrain
@@ -77,6 +78,36 @@ _DENSE_MAX = 3000
 
 #: Called when a stage starts: ``(stage name, index from 0, number of stages)``.
 StageCallback = Callable[[str, int, int], None]
+
+
+def _stats_warnings(stats: UnitStats, part: StatsPart) -> list[RunWarning]:
+    """Warnings for units without statistics and for values that are not official."""
+    found = []
+    if stats.missing_units:
+        found.append(
+            RunWarning(
+                "stats_missing_units",
+                f"{Path(part.path).name}: {len(stats.missing_units)} units have no row "
+                f"({', '.join(stats.missing_units[:10])}); their population counts as 0 in the "
+                "linkage and they are left out of the efficiency analysis",
+                stats.missing_units,
+            )
+        )
+    for columns, use in (
+        ([part.population] if part.population else [], "the gravity linkage"),
+        (part.inputs + part.outputs, "the DEA efficiency"),
+    ):
+        shaky = stats.illustrative_units(columns)
+        if shaky:
+            found.append(
+                RunWarning(
+                    "illustrative_stats",
+                    f"{Path(part.path).name}: {', '.join(columns)} of {len(shaky)} units are "
+                    f"illustrative, not official figures; {use} uses them",
+                    shaky,
+                )
+            )
+    return found
 
 
 def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> Results:
@@ -235,17 +266,19 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         )
     with stage("linkage"):
         stats = load_stats(dataset.stats, list(units["unit_id"])) if dataset.stats else None
-        population = (
-            stats[dataset.stats.population]
-            if stats is not None and dataset.stats and dataset.stats.population
-            else None
-        )
+        population_column = dataset.stats.population if dataset.stats else None
+        if stats is not None:
+            warnings.extend(_stats_warnings(stats, dataset.stats))
         links, link_share, link_summary = gravity_linkage(
             units,
             unit_table.set_index("unit_id")["endowment"],
-            population=population,
+            population=stats.table[population_column] if population_column else None,
             hub_minutes=hub_minutes,
         )
+        if population_column:
+            shaky = stats.illustrative_units([population_column])
+            links["illustrative"] = links["unit_a"].isin(shaky) | links["unit_b"].isin(shaky)
+            link_summary["population_illustrative_units"] = shaky
         unit_table["linkage_share"] = unit_table["unit_id"].map(link_share).fillna(0.0)
         indicators["linkage"] = link_summary | {
             "strongest": links.head(10).to_dict(orient="records")
@@ -255,12 +288,16 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         if stats is None or not (dataset.stats.inputs and dataset.stats.outputs):
             skipped["efficiency"] = "no [stats] with inputs and outputs in the manifest"
         else:
-            efficiency = dea(stats, dataset.stats.inputs, dataset.stats.outputs)
+            columns = dataset.stats.inputs + dataset.stats.outputs
+            efficiency = dea(stats.table, dataset.stats.inputs, dataset.stats.outputs)
             efficiency.insert(0, "unit_id", efficiency.index)
+            shaky = stats.illustrative_units(columns)
+            efficiency["illustrative"] = efficiency["unit_id"].isin(shaky)
             indicators["efficiency"] = {
                 "model": "input-oriented DEA, CCR and BCC (scipy HiGHS)",
                 "inputs": dataset.stats.inputs,
                 "outputs": dataset.stats.outputs,
+                "illustrative_units": shaky,
                 "units": efficiency.reset_index(drop=True).to_dict(orient="records"),
             }
     terrain = None

@@ -55,9 +55,12 @@ def _unit_swot(
         if len(ends):
             weaknesses.append(f"{len(ends)} roads end near the border without a link across")
     if efficiency is not None and unit_id in set(efficiency["unit_id"]):
-        ccr = float(efficiency.set_index("unit_id").loc[unit_id, "ccr"])
-        if ccr < 0.8:
-            weaknesses.append(f"low DEA efficiency of tourism inputs (CCR {ccr:.2f})")
+        scores = efficiency.set_index("unit_id").loc[unit_id]
+        if scores["ccr"] < 0.8:
+            caveat = " from illustrative statistics" if scores.get("illustrative", False) else ""
+            weaknesses.append(
+                f"low DEA efficiency of tourism inputs (CCR {scores['ccr']:.2f}{caveat})"
+            )
     opportunities = []
     for cluster in clusters[clusters["candidate"]].itertuples():
         if f"{unit_id}:" in cluster.units:
@@ -73,7 +76,8 @@ def _unit_swot(
         other = link.unit_b if link.unit_a == unit_id else link.unit_a
         opportunities.append(
             f"strong gravity link with {label.get(other, other)} "
-            f"({link.distance:.0f} {link.distance_unit} apart)"
+            f"({link.distance:.0f} {link.distance_unit} apart"
+            f"{'; illustrative population' if getattr(link, 'illustrative', False) else ''})"
         )
     threats = []
     across = overlaps[

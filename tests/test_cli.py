@@ -79,10 +79,7 @@ def test_analyze_bundled_dataset(tmp_path):
         "efficiency",
         "terrain",
     }
-    assert record["skipped"] == {
-        "terrain": "no [dem] in the manifest",
-        "efficiency": "no [stats] with inputs and outputs in the manifest",
-    }
+    assert record["skipped"] == {"terrain": "no [dem] in the manifest"}
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
     assert {"roads", "border_crossings", "border_deadends", "isochrones", "hubs"} <= layers
     network = json.loads((out / "indicators.json").read_text(encoding="utf-8"))["network"]
@@ -349,6 +346,18 @@ BAD_INPUT = {
         ),
         r"stats\.csv: unit 511528 has input 'beds' = 0; DEA inputs must be positive",
     ),
+    "stats with a unit twice": (
+        lambda folder: (
+            pd.DataFrame({"adcode": ["511524", "511524"], "pop": [1, 2]}).to_csv(
+                folder / "stats.csv", index=False
+            ),
+            _manifest_only(
+                _sites_manifest('[sites]\npath = "sites.csv"')
+                + '[stats]\npath = "stats.csv"\nunit = "adcode"\npopulation = "pop"\n'
+            )(folder),
+        ),
+        r"stats\.csv: unit ids 511524 have more than one row; keep one per unit",
+    ),
     "duplicate site ids": (
         _bad_csv(_set(9, "site_id", "YB002")),
         r"sites\.csv: site id 'YB002' is used more than once \(lines 3, 11\)",
@@ -604,13 +613,21 @@ def test_efficiency_and_linkage_from_stats(tmp_path):
             "visitors": [1, 1, 1, 1],
         }
     ).to_csv(folder / "stats.csv", index=False)
-    with (folder / "dataset.toml").open("a", encoding="utf-8") as manifest:
-        manifest.write(
-            '\n[stats]\npath = "stats.csv"\nunit = "adcode"\npopulation = "population"\n'
-            'inputs = ["beds", "staff"]\noutputs = ["visitors"]\n'
-        )
+    manifest = folder / "dataset.toml"
+    text = manifest.read_text(encoding="utf-8")
+    manifest.write_text(
+        text[: text.index("[stats]")]
+        + '[stats]\npath = "stats.csv"\nunit = "adcode"\npopulation = "population"\n'
+        + 'inputs = ["beds", "staff"]\noutputs = ["visitors"]\n',
+        encoding="utf-8",
+    )
     run = tia("analyze", folder, "--out", tmp_path / "out", "-q")
     assert run.code == 0, run.stderr
+    messages = " ".join(
+        w["message"] for w in json.loads((tmp_path / "out" / "run.json").read_text())["warnings"]
+    )
+    assert "stats.csv: 23 units have no row" in messages
+    assert "illustrative" not in messages  # no source columns: the user's own figures
     scores = pd.read_csv(tmp_path / "out" / "efficiency.csv", dtype={"unit_id": str})
     ccr = scores.set_index("unit_id")["ccr"]
     # one output each: the frontier is the segment (2,3)-(3,1), x2 = 7 - 2 x1
@@ -621,6 +638,29 @@ def test_efficiency_and_linkage_from_stats(tmp_path):
     indicators = json.loads((tmp_path / "out" / "indicators.json").read_text(encoding="utf-8"))
     assert indicators["linkage"]["population"] == "from [stats]"
     assert len(indicators["efficiency"]["units"]) == 4
+
+
+def test_bundled_stats_mark_illustrative_values(tmp_path):
+    stats = pd.read_csv(YIBIN / "stats.csv", dtype={"adcode": str})
+    assert stats["adcode"].is_unique
+    assert len(stats) == 27
+    official = set(stats.loc[stats["population_source"].str.startswith("official"), "adcode"])
+    assert official == {"511502", "511504", "511523"}  # Cuiping, Xuzhou, Jiang'an (census 2020)
+    assert stats["source"].str.startswith("illustrative").all()
+    run = tia("analyze", YIBIN, "--out", tmp_path / "out")
+    assert run.code == 0, run.stderr
+    assert "population of 24 units are illustrative, not official figures" in run.stderr
+    out = tmp_path / "out"
+    links = pd.read_csv(out / "linkage.csv", dtype={"unit_a": str, "unit_b": str})
+    sound = links.loc[~links["illustrative"], ["unit_a", "unit_b"]]
+    assert set(map(frozenset, sound.to_numpy())) == {
+        frozenset(p) for p in (("511502", "511504"), ("511502", "511523"), ("511504", "511523"))
+    }
+    assert pd.read_csv(out / "efficiency.csv")["illustrative"].all()
+    indicators = json.loads((out / "indicators.json").read_text(encoding="utf-8"))
+    assert len(indicators["efficiency"]["illustrative_units"]) == 27
+    codes = [w["code"] for w in json.loads((out / "run.json").read_text())["warnings"]]
+    assert codes.count("illustrative_stats") == 2
 
 
 def test_a_single_unit(tmp_path):

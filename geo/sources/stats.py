@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -10,10 +11,43 @@ from geo.dataset import StatsPart
 from geo.errors import DatasetError
 from geo.sources.files import file_kind, find_column, read_excel_table, read_text_table
 
-__all__ = ["load_stats"]
+__all__ = ["UnitStats", "load_stats"]
 
 
-def load_stats(part: StatsPart, unit_ids: list[str]) -> pd.DataFrame:
+@dataclass(frozen=True)
+class UnitStats:
+    """A checked ``[stats]`` table and where its values come from.
+
+    Attributes
+    ----------
+    table
+        Numeric population, input and output columns indexed by unit id.
+    illustrative
+        For each of those columns, the unit ids whose value's source starts with
+        "illustrative" (not an official figure).
+    missing_units
+        Unit ids of the units layer that have no row.
+    """
+
+    table: pd.DataFrame
+    illustrative: dict[str, list[str]]
+    missing_units: list[str]
+
+    def illustrative_units(self, columns: list[str]) -> list[str]:
+        """Units with at least one illustrative value among ``columns``, sorted."""
+        return sorted({u for c in columns for u in self.illustrative.get(c, [])})
+
+
+def _illustrative(table: pd.DataFrame, column: str) -> list[str]:
+    """Units whose ``<column>_source`` (or else row ``source``) says "illustrative"."""
+    source = next((c for c in (f"{column}_source", "source") if c in table.columns), None)
+    if source is None:
+        return []
+    text = table[source].fillna("").astype(str).str.strip().str.lower()
+    return sorted(table.index[text.str.startswith("illustrative")])
+
+
+def load_stats(part: StatsPart, unit_ids: list[str]) -> UnitStats:
     """Read the statistics table and check it against the units.
 
     Parameters
@@ -25,9 +59,10 @@ def load_stats(part: StatsPart, unit_ids: list[str]) -> pd.DataFrame:
 
     Returns
     -------
-    pandas.DataFrame
-        Indexed by unit id; numeric ``population`` (when named), input and output columns,
-        and any other columns as text.
+    UnitStats
+        Numeric ``population`` (when named), input and output columns indexed by unit id,
+        with the values whose source is marked illustrative: a value's source is the
+        ``<column>_source`` column when the table has one, else the row's ``source`` column.
 
     Raises
     ------
@@ -50,6 +85,10 @@ def load_stats(part: StatsPart, unit_ids: list[str]) -> pd.DataFrame:
             f"{path}: unit ids {', '.join(unknown)} in column '{unit_col}' are not in the units "
             "layer; use the units' ids"
         )
+        raise DatasetError(msg)
+    repeated = sorted(set(ids[ids.duplicated()]))
+    if repeated:
+        msg = f"{path}: unit ids {', '.join(repeated)} have more than one row; keep one per unit"
         raise DatasetError(msg)
     out = table.set_index(ids)
     numeric = ([part.population] if part.population else []) + part.inputs + part.outputs
@@ -84,4 +123,9 @@ def load_stats(part: StatsPart, unit_ids: list[str]) -> pd.DataFrame:
                 f"{path}: unit {out.index[bad][0]} has a negative output '{column}'; fix the value"
             )
             raise DatasetError(msg)
-    return out[[c for c in numeric if c]]
+    columns = [c for c in numeric if c]
+    return UnitStats(
+        table=out[columns],
+        illustrative={c: _illustrative(out, c) for c in columns},
+        missing_units=sorted(set(unit_ids) - set(out.index)),
+    )

@@ -6,13 +6,21 @@ STAMP  := $(VENV)/.installed
 DATA   ?= data/yibin
 OUT    ?=
 
-.PHONY: install analyze serve test bench lint clean
+.PHONY: install browser-deps analyze serve test bench lint clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml maps/web/package-lock.json
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	cd maps/web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $(STAMP)
+
+# Debian's Chromium (and CJK fonts for Chinese labels) for tests/browser; installed when root
+browser-deps:
+	@if command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "CJK"; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	else echo "tests/browser need Debian's chromium and fonts-noto-cjk: sudo apt-get install chromium fonts-noto-cjk"; fi
 
 install: $(STAMP)
 
@@ -25,11 +33,11 @@ out/yibin/run.json: $(STAMP) $(wildcard data/yibin/*)
 serve: out/yibin/run.json
 	$(BIN)/tia serve --host 127.0.0.1 --port 8000
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest
 	BENCH_QUICK=1 $(BIN)/python benchmarks/run.py
 
-bench: $(STAMP)
+bench: $(STAMP) browser-deps
 	$(BIN)/python benchmarks/run.py
 
 lint: $(STAMP)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -34,6 +36,15 @@ out = Console()
 err = Console(stderr=True)
 
 DatasetArg = Annotated[Path, typer.Argument(help="dataset folder (with dataset.toml)")]
+
+
+class Language(StrEnum):
+    """Languages of the map and the report."""
+
+    zh = "zh"
+    en = "en"
+
+
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="print only errors")]
 
 
@@ -141,15 +152,27 @@ def analyze(
         Path | None, typer.Option("--out", help="output folder (default out/<dataset>)")
     ] = None,
     quiet: QuietOpt = False,
+    lang: Annotated[
+        Language, typer.Option("--lang", help="language of map.html (zh or en)")
+    ] = Language.zh,
 ) -> None:
-    """Analyse a dataset and write results.gpkg and run.json to out/<dataset>/."""
+    """Analyse a dataset and write the results, map.html and run.json to out/<dataset>/."""
+    from maps import save_map  # the CLI composes the packages; geo's stages never see maps
+    from maps.assets import MapAssetError, asset_root
+
+    try:
+        asset_root()
+    except MapAssetError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
     started = datetime.now(UTC)
     with _user_errors():
         ds = load_dataset(dataset)
         target = out_dir if out_dir is not None else Path("out") / ds.slug
         with _progress(quiet) as on_stage:
             results = run_pipeline(ds, on_stage=on_stage)
-        published = write_results(results, target, started=started)
+        extras = {"map.html": partial(save_map, results, lang=lang.value)}
+        published = write_results(results, target, started=started, extras=extras)
     if not quiet:
         out.print(_summary(results))
         _print_overlaps(results)

@@ -236,6 +236,8 @@ def _describe_error(err: dict[str, Any]) -> str:
             return f"unknown parameter '{key}' in [params]; known parameters are {known}"
         return f"unknown key '{key}' in {section}; remove it or check its spelling"
     if kind == "missing":
+        if len(loc) == 1 and key in ("name", "description"):
+            return f"required key '{key}' is missing at the top of the manifest ({key} = \"...\")"
         if len(loc) == 1:
             return f"required section [{key}] is missing; add it (see README 'Bring your own data')"
         return f"required key '{key}' is missing in {section}"

@@ -13,6 +13,7 @@ import os
 import platform
 import shutil
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -48,6 +49,10 @@ _EMPTY_LAYER_TYPES = {
     "clusters": "Polygon",
 }
 _VERSIONED = ("geopandas", "shapely", "pyproj", "pyogrio", "rasterio", "numpy", "pandas", "osmium")
+
+
+#: Writes one extra output file to the path it is given.
+FileWriter = Callable[[Path], object]
 
 
 @dataclass
@@ -215,7 +220,9 @@ def _json_default(value: object) -> object:
     return str(value)
 
 
-def _write_files(results: Results, folder: Path, started: datetime) -> None:
+def _write_files(
+    results: Results, folder: Path, started: datetime, extras: Mapping[str, FileWriter]
+) -> None:
     gpkg = folder / "results.gpkg"
     layers = {
         "sites": results.sites,
@@ -269,13 +276,22 @@ def _write_files(results: Results, folder: Path, started: datetime) -> None:
         if table is not None:
             table.to_csv(folder / name, index=False, float_format="%.3f")
             written.append(name)
+    for name, write in extras.items():
+        write(folder / name)
+        written.append(name)
     record = _run_record(results, written, started)
     (folder / "run.json").write_text(
         json.dumps(record, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )
 
 
-def write_results(results: Results, out_dir: str | Path, *, started: datetime) -> Path:
+def write_results(
+    results: Results,
+    out_dir: str | Path,
+    *,
+    started: datetime,
+    extras: Mapping[str, FileWriter] | None = None,
+) -> Path:
     """Write the results to ``out_dir``, replacing its previous content atomically.
 
     Parameters
@@ -286,6 +302,9 @@ def write_results(results: Results, out_dir: str | Path, *, started: datetime) -
         Destination folder (created with its parents when missing).
     started
         When the run started (recorded in run.json).
+    extras
+        More files to publish with the results: file name -> function writing it to the
+        path it is given (the map and the report, which ``geo`` does not build itself).
 
     Returns
     -------
@@ -296,7 +315,7 @@ def write_results(results: Results, out_dir: str | Path, *, started: datetime) -
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        _write_files(results, staging, started)
+        _write_files(results, staging, started, extras or {})
         os.chmod(staging, 0o755)
         retired = None
         if out_dir.exists():

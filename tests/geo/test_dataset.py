@@ -15,7 +15,7 @@ def test_bundled_manifest():
     assert ds.units.id == "adcode"
     assert ds.sites.coords == "wgs84"
     assert ds.params.border_tolerance_m == 100.0
-    assert set(ds.parts()) == {"sites", "units", "zones", "roads", "hubs"}
+    assert set(ds.parts()) == {"sites", "units", "zones", "roads", "hubs", "stats"}
 
 
 def test_paths_relative_to_manifest_params_and_coords(tmp_path):

@@ -1,0 +1,197 @@
+"""Results -> an interactive folium map, and the standalone ``map.html``."""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Literal
+
+import folium
+import shapely
+from folium import plugins
+
+from geo.results import Results
+from maps.assets import inline_assets, static_assets
+from maps.controls import Legend, OutlineMiniMap
+from maps.layers import LAYERS, features
+from maps.sites import SiteLayer
+from maps.style import GB_CLASSES, grade_radius, words
+
+__all__ = ["BASEMAPS", "LAYER_NAMES", "build_map", "map_html", "save_map"]
+
+LAYER_NAMES = (*LAYERS, "sites")
+
+_LEAFLET = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist"
+
+# optional online base maps: all WGS-84 / CGCS2000 (no shift needed). Amap and Baidu tiles are
+# GCJ-02 / BD-09 and would misalign our WGS-84 layers by hundreds of metres: not offered.
+BASEMAPS = {
+    "osm": (
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "&copy; OpenStreetMap contributors",
+    ),
+    "cartodb": (
+        "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
+        "&copy; OpenStreetMap contributors &copy; CARTO",
+    ),
+    "tianditu": (
+        "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+        "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
+        "&TILECOL={x}&tk={key}",
+        "&copy; 天地图 Tianditu",
+    ),
+}
+
+
+def _basemap(name: str) -> folium.TileLayer:
+    if name not in BASEMAPS:
+        msg = f"basemap must be one of {', '.join(BASEMAPS)} (or none), not {name!r}"
+        raise ValueError(msg)
+    url, attribution = BASEMAPS[name]
+    options = {}
+    if name == "tianditu":
+        key = os.environ.get("TIANDITU_KEY", "")
+        if not key:
+            msg = "the Tianditu base map needs a key: set the TIANDITU_KEY environment variable"
+            raise ValueError(msg)
+        url = url.replace("{key}", key)
+        options["subdomains"] = "01234567"
+    return folium.TileLayer(url, attr=attribution, name=name, overlay=False, **options)
+
+
+def _sites_legend(results: Results, lang: str) -> str:
+    present = set(results.sites["gb_class"].fillna(""))
+    rows = [
+        f'<div class="tia-row"><i style="background:{colour};border-radius:50%"></i>'
+        f"{html.escape(code)} {html.escape(zh if lang == 'zh' else en)}</div>"
+        for code, (colour, zh, en) in GB_CLASSES.items()
+        if code in present
+    ]
+    sizes = "".join(
+        f'<i style="display:inline-block;width:{2 * grade_radius(g):.0f}px;'
+        f"height:{2 * grade_radius(g):.0f}px;border:1px solid #333;border-radius:50%;"
+        f'margin-right:3px;vertical-align:middle"></i>{g}A '
+        for g in (1, 3, 5)
+    )
+    return "".join(rows) + f"<div>{sizes}</div>"
+
+
+def build_map(
+    results: Results,
+    *,
+    layers: Iterable[str] | None = None,
+    lang: Literal["zh", "en"] = "zh",
+    basemap: str | None = None,
+    cluster_above: int = 2000,
+) -> folium.Map:
+    """Build an interactive map of a run: every analysis layer, legend, search and tools.
+
+    Parameters
+    ----------
+    results
+        What the pipeline produced.
+    layers
+        Names from :data:`LAYER_NAMES` to draw (default: all the run has).
+    lang
+        Language of layer names, legends, tooltips and popups.
+    basemap
+        None (default) draws on a plain background with no internet; ``"osm"``,
+        ``"cartodb"`` or ``"tianditu"`` (key in ``TIANDITU_KEY``) add online tiles.
+    cluster_above
+        Site markers are clustered when there are more sites than this.
+
+    Returns
+    -------
+    folium.Map
+        The map; render it with :func:`map_html` for a page that needs no network.
+
+    Raises
+    ------
+    ValueError
+        Unknown layer names, language or base map.
+    """
+    w = words(lang)
+    chosen = list(LAYER_NAMES if layers is None else layers)
+    unknown = sorted(set(chosen) - set(LAYER_NAMES))
+    if unknown:
+        msg = f"unknown map layers {', '.join(unknown)}; choose from {', '.join(LAYER_NAMES)}"
+        raise ValueError(msg)
+    west, south, east, north = results.units.total_bounds
+    fmap = folium.Map(
+        location=((south + north) / 2, (west + east) / 2),
+        zoom_start=8,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=True,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+    )
+    fmap.options.update(max_zoom=18, min_zoom=3)  # no tile layer sets them (clustering needs it)
+    fmap.default_js = [("leaflet", f"{_LEAFLET}/leaflet.js")]
+    fmap.default_css = [("leaflet_css", f"{_LEAFLET}/leaflet.css")]
+    if basemap:
+        _basemap(basemap).add_to(fmap)
+    sections = []
+    for name, make in LAYERS.items():
+        made = make(results, w, lang) if name in chosen else None
+        if made is not None:
+            layer, legend = made
+            layer.add_to(fmap)
+            sections.append((layer, legend))
+    if "sites" in chosen and len(results.sites):
+        sites = SiteLayer(results, w, lang, cluster_above=cluster_above).add_to(fmap)
+        sections.append((sites, _sites_legend(results, lang)))
+    folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
+    Legend(w["legend"], sections).add_to(fmap)
+    plugins.Fullscreen(position="topleft").add_to(fmap)
+    plugins.MeasureControl(
+        position="topleft", primary_length_unit="kilometers", primary_area_unit="hectares"
+    ).add_to(fmap)
+    outline = results.units[["geometry"]].copy()
+    outline["geometry"] = shapely.simplify(outline.geometry.array, 0.005)
+    OutlineMiniMap(features(outline, [])).add_to(fmap)
+    fmap.fit_bounds([[south, west], [north, east]])
+    return fmap
+
+
+def map_html(
+    fmap: folium.Map, *, assets: Literal["inline", "static"] = "inline", prefix: str = "/static"
+) -> str:
+    """Render a map to one HTML page whose scripts and styles come from this machine.
+
+    Parameters
+    ----------
+    fmap
+        A map from :func:`build_map`.
+    assets
+        ``"inline"``: every script, stylesheet and icon is inside the page (a standalone file);
+        ``"static"``: they are loaded from ``prefix`` (the API's static route).
+    prefix
+        URL path of the static route when ``assets="static"``.
+    """
+    page = fmap.get_root().render()
+    return inline_assets(page) if assets == "inline" else static_assets(page, prefix)
+
+
+def save_map(results: Results, path: str | Path, **options: object) -> Path:
+    """Build the map of a run and write it as a standalone HTML file.
+
+    Parameters
+    ----------
+    results
+        What the pipeline produced.
+    path
+        Destination ``.html``.
+    **options
+        Passed to :func:`build_map`.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+    """
+    path = Path(path)
+    path.write_text(map_html(build_map(results, **options)), encoding="utf-8")
+    return path

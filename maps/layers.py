@@ -1,0 +1,388 @@
+"""One function per analysis layer: each adds a folium layer and returns its legend entry.
+
+Vector layers are GeoJSON with coordinates rounded to 1e-5 degrees (about 1 m) and only the
+properties their tooltips show, so large results stay small in the page.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.colormap import LinearColormap
+from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+from geo.results import Results
+from maps.style import ROAD_CLASSES, Words, kind_label, score_colormap
+
+__all__ = ["LAYERS", "MAX_PAIRS", "Legend", "features"]
+
+Legend = str  # an HTML fragment shown under the layer's name in the legend
+
+#: Overlap lines drawn at most (the strongest): beyond that a map is unreadable and heavy.
+MAX_PAIRS = 2000
+
+
+def features(gdf: gpd.GeoDataFrame, columns: list[str]) -> dict[str, Any]:
+    """GeoJSON of ``columns`` with coordinates rounded to about 1 m."""
+    out = gdf[[*columns, "geometry"]].copy()
+    out["geometry"] = shapely.set_precision(out.geometry.array, 1e-5, mode="pointwise")
+    out = out[~out.geometry.is_empty]
+    return out.__geo_interface__
+
+
+def _swatch(colour: str, label: str, shape: str = "box") -> str:
+    style = {
+        "box": f"background:{colour};opacity:.8",
+        "line": f"background:{colour};height:3px;margin-top:6px",
+        "dot": f"background:{colour};border-radius:50%",
+        "outline": f"border:2px dashed {colour}",
+    }[shape]
+    return f'<div class="tia-row"><i style="{style}"></i>{html.escape(label)}</div>'
+
+
+def _gradient(colormap: LinearColormap, low: str, high: str) -> str:
+    stops = ",".join(colormap.rgb_hex_str(v) for v in np.linspace(colormap.vmin, colormap.vmax, 6))
+    return (
+        f'<div class="tia-gradient" style="background:linear-gradient(to right,{stops})"></div>'
+        f'<div class="tia-ends"><span>{html.escape(low)}</span><span>{html.escape(high)}</span>'
+        "</div>"
+    )
+
+
+def _tooltip(fields: list[str], aliases: list[str]) -> folium.GeoJsonTooltip:
+    return folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True, localize=True)
+
+
+def units_layer(results: Results, w: Words, lang: str) -> tuple[folium.GeoJson, Legend]:
+    """Units as a choropleth of grade-weighted endowment, named in the tooltip."""
+    units = results.units.copy()
+    table = results.unit_indicators
+    if table is not None:
+        units = units.merge(table[["unit_id", "endowment", "sites"]], on="unit_id", how="left")
+    else:
+        units["endowment"], units["sites"] = 0.0, 0
+    units["endowment"] = units["endowment"].fillna(0.0).round(2)
+    units["label"] = _names(units, lang)
+    top = max(float(units["endowment"].max()), 1.0)
+    colormap = LinearColormap(["#f7fcf5", "#a1d99b", "#31a354", "#005a32"], vmin=0, vmax=top)
+    layer = folium.GeoJson(
+        features(units, ["unit_id", "label", "endowment", "sites"]),
+        name=w["units"],
+        style_function=lambda f: {
+            "fillColor": colormap(f["properties"]["endowment"] or 0.0),
+            "color": "#555",
+            "weight": 1,
+            "fillOpacity": 0.55,
+        },
+        highlight_function=lambda f: {"weight": 3, "color": "#222"},
+        tooltip=_tooltip(["label", "endowment", "sites"], ["", w["endowment"], w["sites_count"]]),
+    )
+    return layer, _gradient(colormap, f"{w['endowment']} 0", f"{top:g}")
+
+
+def zones_layer(results: Results, w: Words, lang: str) -> tuple[folium.GeoJson, Legend] | None:
+    """Planning zones as dashed outlines."""
+    if results.zones is None or results.zones.empty:
+        return None
+    zones = results.zones.copy()
+    zones["label"] = _names(zones, lang)
+    layer = folium.GeoJson(
+        features(zones, ["label"]),
+        name=w["zones"],
+        style_function=lambda f: {
+            "color": "#2c3e50",
+            "weight": 2.5,
+            "dashArray": "8 6",
+            "fill": False,
+        },
+        tooltip=_tooltip(["label"], [""]),
+    )
+    return layer, _swatch("#2c3e50", w["zones"], "outline")
+
+
+def overlap_pairs_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:
+    """Lines between overlapping sites coloured by score; the tooltip explains the score."""
+    pairs = results.overlap_pairs
+    if pairs is None or pairs.empty:
+        return None
+    colormap = score_colormap()
+    total = len(pairs)
+    pairs = pairs.nlargest(MAX_PAIRS, "score").assign(score=pairs["score"].round(1))
+    layer = folium.GeoJson(
+        features(pairs, ["score", "explanation"]),
+        name=w["overlap_pairs"],
+        style_function=lambda f: {
+            "color": colormap(f["properties"]["score"]),
+            "weight": 1 + f["properties"]["score"] / 20,
+            "opacity": 0.3 + 0.6 * f["properties"]["score"] / 100,
+        },
+        tooltip=_tooltip(["explanation"], [""]),
+    )
+    legend = _gradient(colormap, f"{w['score']} 0", "100")
+    if total > len(pairs):
+        legend += f"<div>{html.escape(w['strongest'].format(n=len(pairs), total=total))}</div>"
+    return layer, legend
+
+
+def overlap_groups_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:
+    """Each overlap group as the buffered hull of its sites."""
+    groups = results.overlap_groups
+    if groups is None or groups.empty:
+        return None
+    where = results.sites.set_index("site_id").geometry
+    hulls = [
+        shapely.MultiPoint([where[s] for s in ids.split(";") if s in where.index]).convex_hull
+        for ids in groups["site_ids"]
+    ]
+    gdf = gpd.GeoDataFrame(groups.copy(), geometry=hulls, crs=4326)
+    metric = gdf.estimate_utm_crs()
+    gdf["geometry"] = gdf.to_crs(metric).buffer(1500).to_crs(4326)
+    gdf["label"] = gdf["names"].str.replace(";", "、" if lang == "zh" else ", ")
+    gdf["kinds"] = gdf["kinds"].map(
+        lambda ks: ", ".join(kind_label(k, lang) for k in str(ks).split(";") if k)
+    )
+    layer = folium.GeoJson(
+        features(gdf, ["group_id", "label", "kinds", "max_score"]),
+        name=w["overlap_groups"],
+        style_function=lambda f: {
+            "color": "#b10026",
+            "weight": 1.5,
+            "fillColor": "#fc4e2a",
+            "fillOpacity": 0.15,
+        },
+        tooltip=_tooltip(
+            ["group_id", "label", "kinds", "max_score"], ["", "", w["kind"], w["score"]]
+        ),
+        show=False,
+    )
+    return layer, _swatch("#fc4e2a", w["overlap_groups"])
+
+
+def clusters_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:
+    """Cluster hulls coloured by cross-border index (0 = one unit, 1 = evenly shared)."""
+    clusters = results.clusters
+    if clusters is None or clusters.empty:
+        return None
+    colormap = LinearColormap(["#c6dbef", "#6baed6", "#08519c"], vmin=0, vmax=1)
+    label = dict(zip(results.units["unit_id"], _names(results.units, lang), strict=True))
+    gdf = clusters.copy()
+    gdf["index"] = gdf["cross_border_index"].astype(float).round(2)
+    gdf["members"] = gdf["units"].map(
+        lambda s: ", ".join(
+            f"{label.get(u.split(':')[0], u)} {float(u.split(':')[1]):.0%}"
+            for u in str(s).split(";")
+            if ":" in u
+        )
+    )
+    gdf["kinds"] = gdf["kinds"].map(
+        lambda ks: ", ".join(kind_label(k, lang) for k in str(ks).split(";") if k)
+    )
+    gdf["candidate"] = gdf["candidate"].map({True: w["candidate"], False: ""})
+    layer = folium.GeoJson(
+        features(gdf, ["cluster_id", "sites", "index", "members", "kinds", "candidate"]),
+        name=w["clusters"],
+        style_function=lambda f: {
+            "color": colormap(f["properties"]["index"]),
+            "weight": 2,
+            "fillColor": colormap(f["properties"]["index"]),
+            "fillOpacity": 0.3,
+        },
+        tooltip=_tooltip(
+            ["cluster_id", "sites", "index", "members", "kinds", "candidate"],
+            ["", w["sites_count"], w["cross_border_index"], w["unit"], w["kind"], ""],
+        ),
+    )
+    return layer, _gradient(colormap, f"{w['cross_border_index']} 0", "1")
+
+
+def _road_class(value: object) -> str:
+    first = str(value).strip("[]'\" ").split("'")[0].split(",")[0].replace("_link", "")
+    return first if first in ROAD_CLASSES else "other"
+
+
+def roads_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:
+    """Roads coloured and weighted by class."""
+    if results.roads is None or results.roads.empty:
+        return None
+    roads = results.roads.assign(road_class=results.roads["highway"].map(_road_class))
+    roads["name"] = roads["name"].fillna("").astype(str)
+    layer = folium.GeoJson(
+        features(roads, ["road_class", "name"]),
+        name=w["roads"],
+        style_function=lambda f: {
+            "color": ROAD_CLASSES[f["properties"]["road_class"]][0],
+            "weight": ROAD_CLASSES[f["properties"]["road_class"]][1],
+            "opacity": 0.9,
+        },
+        tooltip=_tooltip(["name"], [""]),
+    )
+    present = set(roads["road_class"])
+    legend = "".join(
+        _swatch(colour, zh if lang == "zh" else en, "line")
+        for key, (colour, _, zh, en) in ROAD_CLASSES.items()
+        if key in present
+    )
+    return layer, legend
+
+
+def _points_layer(
+    gdf: gpd.GeoDataFrame, name: str, colour: str, tooltip: pd.Series, *, show: bool
+) -> folium.FeatureGroup:
+    group = folium.FeatureGroup(name=name, show=show)
+    for point, text in zip(gdf.geometry, tooltip, strict=True):
+        folium.CircleMarker(
+            (round(point.y, 5), round(point.x, 5)),
+            radius=5,
+            color="#fff",
+            weight=1.5,
+            fill=True,
+            fill_color=colour,
+            fill_opacity=1,
+            tooltip=text,
+        ).add_to(group)
+    return group
+
+
+def crossings_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:
+    """Points where a road crosses a unit border."""
+    gdf = results.border_crossings
+    if gdf is None:
+        return None
+    label = dict(zip(results.units["unit_id"], _names(results.units, lang), strict=True))
+    text = [
+        f"{w['crossing']}: {label.get(a, a)} – {label.get(b, b)} ({n or highway})"
+        for a, b, n, highway in zip(
+            gdf["unit_a"], gdf["unit_b"], gdf["name"].fillna(""), gdf["highway"], strict=True
+        )
+    ]
+    layer = _points_layer(gdf, w["border_crossings"], "#8e44ad", pd.Series(text), show=False)
+    return layer, _swatch("#8e44ad", f"{w['crossing']} ({len(gdf)})", "dot")
+
+
+def deadends_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:
+    """Roads that end near a border with no link across."""
+    gdf = results.border_deadends
+    if gdf is None:
+        return None
+    label = dict(zip(results.units["unit_id"], _names(results.units, lang), strict=True))
+    text = [
+        f"{w['deadend']}: {label.get(u, u)} → {label.get(n, n)}, {km:.1f} km"
+        for u, n, km in zip(gdf["unit_id"], gdf["neighbour_id"], gdf["border_km"], strict=True)
+    ]
+    layer = _points_layer(gdf, w["border_deadends"], "#c0392b", pd.Series(text), show=True)
+    return layer, _swatch("#c0392b", f"{w['deadend']} ({len(gdf)})", "dot")
+
+
+def isochrones_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:
+    """Travel-time areas around hubs, longest first so the short ones stay on top."""
+    gdf = results.isochrones
+    if gdf is None or gdf.empty:
+        return None
+    top = float(gdf["minutes"].max())
+    colormap = LinearColormap(["#006d2c", "#74c476", "#edf8e9"], vmin=0, vmax=top)
+    gdf = gdf.sort_values("minutes", ascending=False).assign(minutes=gdf["minutes"].astype(float))
+    layer = folium.GeoJson(
+        features(gdf, ["origin", "minutes"]),
+        name=w["isochrones"],
+        style_function=lambda f: {
+            "color": colormap(f["properties"]["minutes"]),
+            "weight": 1,
+            "fillColor": colormap(f["properties"]["minutes"]),
+            "fillOpacity": 0.25,
+        },
+        tooltip=_tooltip(["origin", "minutes"], ["", w["minutes"]]),
+        show=False,
+    )
+    return layer, _gradient(colormap, f"0 {w['minutes']}", f"{top:g}")
+
+
+def _rgba(values: np.ndarray, colormap: LinearColormap) -> np.ndarray:
+    """RGBA image of ``values`` scaled to the colormap; NaN and zero are transparent."""
+    steps = np.linspace(colormap.vmin, colormap.vmax, 256)
+    lut = np.array([colormap.rgba_bytes_tuple(v) for v in steps], dtype=np.uint8)
+    scaled = np.nan_to_num((values - colormap.vmin) / (colormap.vmax - colormap.vmin))
+    image = lut[np.clip((scaled * 255).astype(int), 0, 255)]
+    image[..., 3] = np.where(np.nan_to_num(values) > 0, 200, 0)
+    return image
+
+
+def density_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:
+    """Draw the grade-weighted kernel density, warped to EPSG:4326, as an image."""
+    density = results.density
+    if density is None or not np.nanmax(density.values, initial=0) > 0:
+        return None
+    from rasterio.transform import from_origin
+
+    rows, cols = density.values.shape
+    source = from_origin(density.west, density.north, density.cell_m, density.cell_m)
+    left, top = density.west, density.north
+    right, bottom = left + cols * density.cell_m, top - rows * density.cell_m
+    transform, width, height = calculate_default_transform(
+        density.crs, "EPSG:4326", cols, rows, left, bottom, right, top
+    )
+    warped = np.full((height, width), np.nan, dtype="float64")
+    reproject(
+        density.values.astype("float64"),
+        warped,
+        src_transform=source,
+        src_crs=density.crs,
+        dst_transform=transform,
+        dst_crs="EPSG:4326",
+        resampling=Resampling.bilinear,
+        dst_nodata=np.nan,
+    )
+    peak = float(np.nanmax(warped))
+    colormap = LinearColormap(["#ffffcc", "#fd8d3c", "#bd0026"], vmin=0, vmax=peak)
+    bounds = [
+        [transform.f + transform.e * height, transform.c],
+        [transform.f, transform.c + transform.a * width],
+    ]
+    layer = folium.raster_layers.ImageOverlay(
+        _rgba(warped, colormap), bounds=bounds, name=w["density"], mercator_project=True, show=False
+    )
+    return layer, _gradient(colormap, w["low"], w["high"])
+
+
+def hillshade_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:
+    """Draw the DEM's hillshade (already in EPSG:4326) under the other layers."""
+    terrain = results.terrain
+    if terrain is None:
+        return None
+    west, south, east, north = terrain.bounds
+    shade = terrain.hillshade.astype(np.uint8)
+    image = np.dstack([shade, shade, shade, np.where(shade > 0, 150, 0).astype(np.uint8)])
+    layer = folium.raster_layers.ImageOverlay(
+        image, bounds=[[south, west], [north, east]], name=w["hillshade"], mercator_project=True
+    )
+    return layer, _swatch("#888", w["hillshade"])
+
+
+def _names(gdf: gpd.GeoDataFrame, lang: str) -> pd.Series:
+    """Names in ``lang``: English when asked and present, else the name as given."""
+    names = gdf["name"].fillna("").astype(str)
+    if lang == "en" and "name_en" in gdf:
+        english = gdf["name_en"].fillna("").astype(str)
+        names = english.where(english != "", names)
+    return names
+
+
+# drawing order: bottom first; the sites (see maps.sites) go on top of all of these
+LAYERS = {
+    "hillshade": hillshade_layer,
+    "units": units_layer,
+    "density": density_layer,
+    "isochrones": isochrones_layer,
+    "zones": zones_layer,
+    "clusters": clusters_layer,
+    "overlap_groups": overlap_groups_layer,
+    "roads": roads_layer,
+    "overlap_pairs": overlap_pairs_layer,
+    "border_crossings": crossings_layer,
+    "border_deadends": deadends_layer,
+}

@@ -1,0 +1,123 @@
+"""The sites layer: one canvas circle per site, clustered above a threshold, with a search box.
+
+Large results stay usable because the data go into the page once, as compact columns
+(coordinates rounded to 1e-5 degrees, about 1 m; classes, kinds and units as indexes), and
+the browser builds canvas-rendered circle markers from them; popups are made on click.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from folium.elements import JSCSSMixin
+from folium.map import Layer
+
+from geo.results import Results
+from maps.style import GB_CLASSES, Words, grade_radius, kind_label
+from maps.templates import template
+
+__all__ = ["SiteLayer", "site_columns"]
+
+_CDN = "https://cdn.jsdelivr.net/npm"
+
+
+def _overlaps_by_site(results: Results, index: pd.Series, top: int) -> dict[int, list[list]]:
+    """Each site's strongest overlaps (score 1 or more when rounded): ``[[partner, score]]``."""
+    pairs = results.overlaps
+    if pairs is None or pairs.empty:
+        return {}
+    both = pd.concat(
+        [
+            pairs[["site_a", "site_b", "score"]].set_axis(["site", "other", "score"], axis=1),
+            pairs[["site_b", "site_a", "score"]].set_axis(["site", "other", "score"], axis=1),
+        ]
+    )
+    both = both[
+        both["site"].isin(index.index) & both["other"].isin(index.index) & (both["score"] >= 0.5)
+    ]
+    both = both.sort_values("score", ascending=False).groupby("site").head(top)
+    out: dict[int, list[list]] = {}
+    for site, other, score in zip(both["site"], both["other"], both["score"], strict=True):
+        out.setdefault(int(index[site]), []).append([int(index[other]), round(float(score))])
+    return out
+
+
+def site_columns(results: Results, lang: str, *, top_overlaps: int = 5) -> dict[str, Any]:
+    """Return the sites as compact columns for the page (see the module docstring)."""
+    sites = results.sites
+    index = pd.Series(np.arange(len(sites)), index=sites["site_id"].astype(str))
+    classes = list(GB_CLASSES)
+    kinds = sorted(set(sites["kind"].fillna("")))
+    units = results.units
+    unit_ids = list(units["unit_id"].astype(str))
+    unit_names = [
+        (en if lang == "en" and en else zh)
+        for zh, en in zip(
+            units["name"].fillna("").astype(str),
+            units.get("name_en", units["name"]).fillna("").astype(str),
+            strict=True,
+        )
+    ]
+    unit_index = {u: i for i, u in enumerate(unit_ids)}
+    grades = sites["a_grade"].fillna(0).astype(int).clip(0, 5)
+    return {
+        "lon": np.round(sites.geometry.x.to_numpy(), 5).tolist(),
+        "lat": np.round(sites.geometry.y.to_numpy(), 5).tolist(),
+        "name": sites["name"].fillna("").astype(str).tolist(),
+        "name_en": sites.get("name_en", pd.Series("", index=sites.index))
+        .fillna("")
+        .astype(str)
+        .tolist(),
+        "grade": grades.tolist(),
+        "cls": [classes.index(c) if c in classes else len(classes) - 1 for c in sites["gb_class"]],
+        "kind": [kinds.index(k) for k in sites["kind"].fillna("")],
+        "unit": [unit_index.get(str(u), -1) for u in sites["unit_id"]],
+        "classes": [
+            [GB_CLASSES[c][0], f"{c} {GB_CLASSES[c][1 if lang == 'zh' else 2]}".strip()]
+            for c in classes
+        ],
+        "kinds": [kind_label(k, lang) if k else "" for k in kinds],
+        "units": unit_names,
+        "radius": [grade_radius(g) for g in range(6)],
+        "overlaps": _overlaps_by_site(results, index, top_overlaps),
+    }
+
+
+class SiteLayer(JSCSSMixin, Layer):
+    """Sites as canvas circle markers (colour: GB/T 18972 class, size: A-grade).
+
+    Parameters
+    ----------
+    results
+        The run to draw.
+    words, lang
+        Labels and language of the popups and the search box.
+    cluster_above
+        Cluster the markers when there are more sites than this.
+    """
+
+    _template = template("sites.html")
+
+    default_js: ClassVar[list[tuple[str, str]]] = [
+        ("markerclusterjs", f"{_CDN}/leaflet.markercluster@1.5.3/dist/leaflet.markercluster.js"),
+        ("leafletsearchjs", f"{_CDN}/leaflet-search@2.9.7/dist/leaflet-search.min.js"),
+    ]
+    default_css: ClassVar[list[tuple[str, str]]] = [
+        ("markerclustercss", f"{_CDN}/leaflet.markercluster@1.5.3/dist/MarkerCluster.css"),
+        (
+            "markerclusterdefaultcss",
+            f"{_CDN}/leaflet.markercluster@1.5.3/dist/MarkerCluster.Default.css",
+        ),
+        ("leafletsearchcss", f"{_CDN}/leaflet-search@2.9.7/dist/leaflet-search.min.css"),
+    ]
+
+    def __init__(
+        self, results: Results, words: Words, lang: str, *, cluster_above: int = 2000
+    ) -> None:
+        super().__init__(name=words["sites"], overlay=True, control=True, show=True)
+        self._name = "TiaSites"
+        self.data = site_columns(results, lang)
+        self.words = dict(words)
+        self.clustered = len(results.sites) > cluster_above

@@ -1,20 +1,25 @@
 """Side-by-side timings against the baseline a user would otherwise use (``make bench``).
 
 Writes ``out/bench/results.json``: a list of ``{name, n, ours_s, baseline, baseline_s,
-ratio}`` (``ratio = baseline_s / ours_s``, above 1: we are faster) plus extra fields per
-entry. ``BENCH_QUICK=1`` runs small sizes (a smoke test, written to ``results-quick.json``).
-All data are generated here with fixed seeds; nothing is downloaded.
+ratio}`` (``ratio = baseline_s / ours_s``, above 1: we are faster; null when the baseline
+did not finish in its time limit) plus extra fields per entry. ``BENCH_QUICK=1`` runs small
+sizes (a smoke test, written to ``results-quick.json``). All data are generated here with
+fixed seeds; nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import folium
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -22,6 +27,7 @@ import pandas as pd
 import prcoords
 import pyproj
 import shapely
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from scipy.spatial import cKDTree
 from sklearn.cluster import DBSCAN
 
@@ -31,11 +37,17 @@ sys.path.insert(0, str(ROOT))
 from geo.admin import assign_units  # noqa: E402
 from geo.clusters import ClusterSettings, cluster_sites, describe_clusters  # noqa: E402
 from geo.coords import gcj02_to_wgs84, local_projected_crs, wgs84_to_gcj02  # noqa: E402
-from geo.dataset import SitesPart, UnitsPart  # noqa: E402
+from geo.dataset import (  # noqa: E402
+    SitesPart,
+    UnitsPart,
+    load_dataset,
+)
 from geo.network import DEFAULT_SPEEDS_KMH, prepare_network, snap_points, travel_matrix  # noqa: E402
 from geo.overlaps import OverlapSettings, find_overlaps  # noqa: E402
+from geo.results import Results  # noqa: E402
 from geo.sources import load_sites, load_units  # noqa: E402
-from geo.taxonomy import Kind, Taxonomy, grade_weight, keyword_pattern  # noqa: E402
+from geo.taxonomy import Kind, Taxonomy, grade_weight, keyword_pattern, load_taxonomy  # noqa: E402
+from maps import map_html, save_map  # noqa: E402
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 _GEOD = pyproj.Geod(ellps="WGS84")
@@ -333,6 +345,131 @@ def bench_clusters(n: int) -> dict[str, object]:
     }
 
 
+def _map_results(n: int) -> Results:
+    """A run of n generated sites over 1-degree grid units of south-west China (no roads)."""
+    rng = np.random.default_rng(13)
+    towns = np.column_stack([rng.uniform(100, 112, 3000), rng.uniform(23, 33, 3000)])
+    pick = rng.integers(0, len(towns), n)
+    lon = towns[pick, 0] + rng.normal(0, 0.05, n)
+    lat = towns[pick, 1] + rng.normal(0, 0.05, n)
+    cells = [shapely.box(x, y, x + 1, y + 1) for x in range(99, 113) for y in range(22, 34)]
+    units = gpd.GeoDataFrame(
+        {"unit_id": [f"U{i:03d}" for i in range(len(cells))],
+         "name": [f"单元{i}" for i in range(len(cells))],
+         "name_en": [f"Unit {i}" for i in range(len(cells))]},
+        geometry=cells, crs=4326,
+    )  # fmt: skip
+    kinds = sorted(load_taxonomy().kinds)
+    kind = np.array(kinds)[rng.integers(0, len(kinds), n)]
+    classes = {k: v.gb_class for k, v in load_taxonomy().kinds.items()}
+    sites = gpd.GeoDataFrame(
+        {"site_id": [f"S{i}" for i in range(n)], "name": [f"景点{i}" for i in range(n)],
+         "name_en": [f"Site {i}" for i in range(n)], "a_grade": rng.integers(0, 6, n),
+         "kind": kind, "gb_class": [classes[k] for k in kind],
+         "unit_id": [f"U{(int(x) - 99) * 12 + int(y) - 22:03d}"
+                     for x, y in zip(lon, lat, strict=True)]},
+        geometry=gpd.points_from_xy(lon, lat), crs=4326,
+    )  # fmt: skip
+    table = sites.groupby("unit_id").agg(sites=("site_id", "size"), endowment=("a_grade", "sum"))
+    folder = Path(tempfile.mkdtemp(prefix="tia-map-bench-"))
+    units.to_file(folder / "units.geojson")
+    (folder / "dataset.toml").write_text(
+        'name = "map bench"\n[sites]\npath = "units.geojson"\n'
+        '[units]\npath = "units.geojson"\nid = "unit_id"\nname = "name"\n',
+        encoding="utf-8",
+    )
+    return Results(
+        dataset=load_dataset(folder), sites=sites, units=units, zones=None,
+        borders=gpd.GeoDataFrame(geometry=[], crs=4326),
+        unit_indicators=table.reset_index(),
+    )  # fmt: skip
+
+
+def _open_until_drawn(path: Path, ready: str, timeout_s: float) -> float:
+    """Open a page in Debian's Chromium (network blocked); seconds until ``ready`` is true."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        local = ("file:", "data:", "about:")
+        page.route(
+            "**/*", lambda r: r.continue_() if r.request.url.startswith(local) else r.abort()
+        )
+        start = time.perf_counter()
+        page.goto(path.as_uri(), timeout=timeout_s * 1000)
+        page.wait_for_function(ready, timeout=timeout_s * 1000, polling=50)
+        seconds = time.perf_counter() - start
+        browser.close()
+    return seconds
+
+
+def _baseline_map(results: Results, path: Path) -> None:
+    """The same points as plain folium CircleMarkers (leaflet inlined so it draws offline)."""
+    fmap = folium.Map(tiles=None, prefer_canvas=True)
+    fmap.default_js = [("leaflet", "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js")]
+    fmap.default_css = [
+        ("leaflet_css", "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css")
+    ]
+    for x, y in zip(results.sites.geometry.x, results.sites.geometry.y, strict=True):
+        folium.CircleMarker((y, x), radius=4).add_to(fmap)
+    fmap.fit_bounds([[22, 99], [34, 113]])
+    path.write_text(map_html(fmap), encoding="utf-8")
+
+
+def _baseline_worker(n: int, path: str, done: Any) -> None:
+    start = time.perf_counter()
+    _baseline_map(_map_results(n), Path(path))
+    done.value = time.perf_counter() - start
+
+
+def bench_map(n: int, limit_s: float = 60.0) -> dict[str, object]:
+    """Build, save and open an n-site map until drawn: ours vs plain folium markers."""
+    results = _map_results(n)
+    folder = Path(tempfile.mkdtemp(prefix="tia-map-bench-"))
+    ours_path = folder / "ours.html"
+    start = time.perf_counter()
+    save_map(results, ours_path)
+    build_s = time.perf_counter() - start
+    open_s = _open_until_drawn(ours_path, "window.tiaSitesDrawn === true", 120)
+    # the baseline in its own process: stopped when it is not done in limit_s
+    context = multiprocessing.get_context("fork")
+    done = context.Value("d", -1.0)
+    worker = context.Process(target=_baseline_worker, args=(n, str(folder / "base.html"), done))
+    worker.start()
+    worker.join(limit_s)
+    if worker.is_alive():
+        worker.terminate()
+        worker.join()
+    baseline_s = None
+    base_mb = None
+    if done.value >= 0 and limit_s - done.value > 1:
+        try:
+            ready = "document.querySelectorAll('.leaflet-overlay-pane canvas').length > 0"
+            baseline_s = done.value + _open_until_drawn(
+                folder / "base.html", ready, limit_s - done.value
+            )
+            base_mb = (folder / "base.html").stat().st_size / 1e6
+        except PlaywrightTimeout:
+            baseline_s = None
+    if baseline_s is not None and baseline_s > limit_s:
+        baseline_s = None
+    return {
+        "n": n,
+        "ours_s": build_s + open_s,
+        "baseline": f"folium.CircleMarker per site, built, saved and opened the same way "
+        f"(null: not drawn within {limit_s:.0f} s)",
+        "baseline_s": baseline_s,
+        "build_s": build_s,
+        "open_s": open_s,
+        "html_mb": ours_path.stat().st_size / 1e6,
+        "baseline_html_mb": base_mb,
+    }
+
+
 def main() -> None:
     """Run every entry and write the results file."""
     OUT.mkdir(parents=True, exist_ok=True)
@@ -347,15 +484,20 @@ def main() -> None:
         ),
         "overlaps": lambda: bench_overlaps(n(1_000_000)),
         "clusters": lambda: bench_clusters(n(1_000_000)),
+        "map_100k": lambda: bench_map(n(100_000)),
     }
     results = []
     print(f"{'entry':<22}{'n':>9}{'ours_s':>10}{'baseline_s':>12}{'ratio':>9}  baseline")
     for name, entry in entries.items():
         result = {"name": name, **entry()}
-        result["ratio"] = result["baseline_s"] / result["ours_s"]
+        base_s = result["baseline_s"]
+        result["ratio"] = None if base_s is None else base_s / result["ours_s"]
         results.append(result)
-        ours_s, base_s, ratio = result["ours_s"], result["baseline_s"], result["ratio"]
-        timing = f"{result['n']:>9}{ours_s:>10.3f}{base_s:>12.3f}{ratio:>9.2f}"
+        ours_s, ratio = result["ours_s"], result["ratio"]
+        if base_s is None:
+            timing = f"{result['n']:>9}{ours_s:>10.3f}{'null':>12}{'null':>9}"
+        else:
+            timing = f"{result['n']:>9}{ours_s:>10.3f}{base_s:>12.3f}{ratio:>9.2f}"
         print(f"{name:<22}{timing}  {result['baseline']}", flush=True)
     target = OUT / ("results-quick.json" if QUICK else "results.json")
     target.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")

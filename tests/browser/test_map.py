@@ -59,6 +59,7 @@ def test_map_draws_offline_with_every_layer(yibin_out, watched):
     watched.open((yibin_out / "map.html").as_uri())
     watched.page.wait_for_timeout(500)
     assert watched.page.evaluate("L.version").startswith("1.9")
+    assert watched.page.evaluate("window.tiaSitesDrawn") is True
     assert watched.blocked == []
     assert watched.errors == []
     assert _overlay_labels(watched) == LAYERS_ZH
@@ -171,6 +172,7 @@ def test_thousands_of_sites_are_clustered(many_sites, tmp_path, watched):
     run = tia("analyze", folder, "--out", tmp_path / "out", "-q")
     assert run.code == 0, run.stderr
     watched.open((tmp_path / "out" / "map.html").as_uri())
+    watched.page.wait_for_function("window.tiaSitesDrawn === true", timeout=15_000)
     watched.page.wait_for_selector(".marker-cluster", timeout=15_000)
     clustered = watched.page.evaluate(
         "Array.from(document.querySelectorAll('.marker-cluster span'))"

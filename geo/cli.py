@@ -24,6 +24,7 @@ from geo.dataset import load_dataset
 from geo.errors import DatasetError
 from geo.init_dataset import write_manifest
 from geo.pipeline import StageCallback, run_pipeline
+from geo.report import write_report
 from geo.results import Results, write_results
 
 app = typer.Typer(
@@ -153,7 +154,7 @@ def analyze(
     ] = None,
     quiet: QuietOpt = False,
     lang: Annotated[
-        Language, typer.Option("--lang", help="language of map.html (zh or en)")
+        Language, typer.Option("--lang", help="language of map.html and report.html (zh or en)")
     ] = Language.zh,
 ) -> None:
     """Analyse a dataset and write the results, map.html and run.json to out/<dataset>/."""
@@ -171,7 +172,10 @@ def analyze(
         target = out_dir if out_dir is not None else Path("out") / ds.slug
         with _progress(quiet) as on_stage:
             results = run_pipeline(ds, on_stage=on_stage)
-        extras = {"map.html": partial(save_map, results, lang=lang.value)}
+        extras = {
+            "map.html": partial(save_map, results, lang=lang.value),
+            "report.html": partial(write_report, results, lang=lang.value),
+        }
         published = write_results(results, target, started=started, extras=extras)
     if not quiet:
         out.print(_summary(results))

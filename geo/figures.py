@@ -1,0 +1,189 @@
+"""Matplotlib figures of a run, as PNG bytes for the self-contained report."""
+
+from __future__ import annotations
+
+import io
+import warnings
+from functools import cache
+
+import matplotlib as mpl
+
+mpl.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+
+from geo.results import Results
+
+__all__ = [
+    "cjk_font",
+    "efficiency_figure",
+    "linkage_figure",
+    "lorenz_figure",
+    "overlap_matrix_figure",
+    "overview_figure",
+    "unit_labels",
+]
+
+_CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "SimHei", "PingFang SC")
+
+
+@cache
+def cjk_font() -> str | None:
+    """Return the name of an installed font that draws Chinese, or None."""
+    names = {f.name for f in font_manager.fontManager.ttflist}
+    return next((f for f in _CJK_FONTS if f in names), None)
+
+
+def _png(fig: plt.Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def unit_labels(results: Results, lang: str) -> dict[str, str]:
+    """Return unit names for figures: Chinese when asked and drawable, else English or the id."""
+    units = results.units
+    english = units.get("name_en", pd.Series("", index=units.index)).fillna("").astype(str)
+    chinese = units["name"].fillna("").astype(str)
+    use_chinese = lang == "zh" and cjk_font() is not None
+    names = (
+        chinese.where(chinese != "", english)
+        if use_chinese
+        else english.where(english != "", chinese if cjk_font() else units["unit_id"].astype(str))
+    )
+    return dict(zip(units["unit_id"].astype(str), names, strict=True))
+
+
+def _quiet(draw):  # missing glyphs would warn once per character
+    def wrapped(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            family = [cjk_font(), "DejaVu Sans"] if cjk_font() else ["DejaVu Sans"]
+            with mpl.rc_context({"font.family": family}):
+                return draw(*args, **kwargs)
+
+    wrapped.__doc__ = draw.__doc__
+    wrapped.__name__ = draw.__name__
+    return wrapped
+
+
+@_quiet
+def overview_figure(results: Results, lang: str) -> bytes:
+    """Units, zones and sites coloured by GB/T 18972 class."""
+    fig, ax = plt.subplots(figsize=(7.5, 6))
+    results.units.boundary.plot(ax=ax, color="#777", linewidth=0.6)
+    if results.zones is not None and len(results.zones):
+        results.zones.boundary.plot(ax=ax, color="#2c3e50", linewidth=1.4, linestyle="--")
+    colours = {"A": "#8c6d31", "B": "#1f78b4", "C": "#33a02c", "D": "#a6cee3", "E": "#e31a1c",
+               "F": "#6a3d9a", "G": "#ff7f00", "H": "#fb9a99"}  # fmt: skip
+    sites = results.sites
+    for code, group in sites.groupby(sites["gb_class"].fillna("")):
+        group.plot(ax=ax, color=colours.get(code, "#999"), markersize=12 + 6 * group["a_grade"],
+                   edgecolor="#333", linewidth=0.4, label=code or "?")  # fmt: skip
+    ax.legend(title="GB/T 18972", fontsize=8, loc="best")
+    ax.set_axis_off()
+    ax.set_aspect(1 / np.cos(np.radians(sites.geometry.y.mean() if len(sites) else 30)))
+    return _png(fig)
+
+
+@_quiet
+def overlap_matrix_figure(results: Results, lang: str) -> bytes | None:
+    """Overlap pairs between every two units (diagonal: inside one unit)."""
+    pairs = results.overlap_unit_pairs
+    if pairs is None or pairs.empty:
+        return None
+    label = unit_labels(results, lang)
+    ids = sorted(set(pairs["unit_a"].astype(str)) | set(pairs["unit_b"].astype(str)))
+    index = {u: i for i, u in enumerate(ids)}
+    matrix = np.zeros((len(ids), len(ids)))
+    for a, b, n in zip(pairs["unit_a"].astype(str), pairs["unit_b"].astype(str), pairs["pairs"],
+                       strict=True):  # fmt: skip
+        matrix[index[a], index[b]] = matrix[index[b], index[a]] = n
+    size = 2.5 + 0.32 * len(ids)
+    fig, ax = plt.subplots(figsize=(size, size))
+    image = ax.imshow(np.where(matrix > 0, matrix, np.nan), cmap="YlOrRd")
+    names = [label.get(u, u) for u in ids]
+    ax.set_xticks(range(len(ids)), names, rotation=90, fontsize=7)
+    ax.set_yticks(range(len(ids)), names, fontsize=7)
+    for (i, j), value in np.ndenumerate(matrix):
+        if value:
+            ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=6)
+    fig.colorbar(image, ax=ax, shrink=0.6, label="pairs")
+    return _png(fig)
+
+
+@_quiet
+def lorenz_figure(results: Results, lang: str) -> bytes | None:
+    """Lorenz curve of grade-weighted endowment across units, with the equality line."""
+    table = results.unit_indicators
+    if table is None or len(table) < 2:
+        return None
+    values = np.sort(table["endowment"].fillna(0.0).to_numpy(float))
+    if values.sum() <= 0:
+        return None
+    share_units = np.arange(len(values) + 1) / len(values)
+    share_endowment = np.concatenate([[0.0], np.cumsum(values) / values.sum()])
+    fig, ax = plt.subplots(figsize=(4.8, 4.5))
+    ax.plot([0, 1], [0, 1], color="#999", linestyle="--", label="equality")
+    ax.plot(share_units, share_endowment, color="#c0392b", marker="o", markersize=3,
+            label="endowment")  # fmt: skip
+    ax.fill_between(share_units, share_endowment, share_units, color="#c0392b", alpha=0.12)
+    ax.set_xlabel("cumulative share of units")
+    ax.set_ylabel("cumulative share of endowment")
+    ax.legend(loc="upper left")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    return _png(fig)
+
+
+@_quiet
+def linkage_figure(results: Results, lang: str) -> bytes | None:
+    """Draw the cooperation network: units at their centroids, links by gravity strength."""
+    links = results.linkage
+    if links is None or links.empty:
+        return None
+    label = unit_labels(results, lang)
+    units = results.units
+    centres = units.to_crs(units.estimate_utm_crs()).centroid.to_crs(4326)
+    where = dict(zip(units["unit_id"].astype(str), zip(centres.x, centres.y, strict=True),
+                     strict=True))  # fmt: skip
+    fig, ax = plt.subplots(figsize=(7.5, 6))
+    units.boundary.plot(ax=ax, color="#bbb", linewidth=0.5)
+    shown = links[links["cooperation_link"]]
+    top = float(shown["strength"].max()) if len(shown) else 1.0
+    for a, b, strength in zip(shown["unit_a"].astype(str), shown["unit_b"].astype(str),
+                              shown["strength"], strict=True):  # fmt: skip
+        (x1, y1), (x2, y2) = where[a], where[b]
+        ax.plot([x1, x2], [y1, y2], color="#2171b5", alpha=0.8,
+                linewidth=0.6 + 5 * strength / top)  # fmt: skip
+    for unit_id, (x, y) in where.items():
+        ax.plot(x, y, "o", color="#08306b", markersize=3)
+        ax.annotate(label.get(unit_id, unit_id), (x, y), fontsize=6, xytext=(2, 2),
+                    textcoords="offset points")  # fmt: skip
+    ax.set_axis_off()
+    ax.set_aspect(1 / np.cos(np.radians(np.mean([y for _, y in where.values()]))))
+    return _png(fig)
+
+
+@_quiet
+def efficiency_figure(results: Results, lang: str) -> bytes | None:
+    """CCR and BCC efficiency per unit, lowest CCR first."""
+    scores = results.efficiency
+    if scores is None or scores.empty:
+        return None
+    label = unit_labels(results, lang)
+    scores = scores.sort_values("ccr")
+    names = [label.get(str(u), str(u)) for u in scores["unit_id"]]
+    y = np.arange(len(scores))
+    fig, ax = plt.subplots(figsize=(6, 1.2 + 0.22 * len(scores)))
+    ax.barh(y - 0.2, scores["bcc"], height=0.4, color="#9ecae1", label="BCC (VRS)")
+    ax.barh(y + 0.2, scores["ccr"], height=0.4, color="#2171b5", label="CCR (CRS)")
+    ax.set_yticks(y, names, fontsize=7)
+    ax.set_xlim(0, 1.05)
+    ax.set_xlabel("efficiency")
+    ax.legend(loc="lower right", fontsize=7)
+    return _png(fig)

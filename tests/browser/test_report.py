@@ -1,0 +1,64 @@
+"""report.html of the bundled dataset in real headless Chromium, with no network."""
+
+from __future__ import annotations
+
+from tests.helpers import ROOT, tia
+
+SECTIONS = [
+    "overview",
+    "data_quality",
+    "units",
+    "overlaps",
+    "clusters",
+    "friction",
+    "balance",
+    "linkage",
+    "efficiency",
+    "terrain",
+    "swot",
+    "methods",
+]
+
+
+def _open(watched, path):
+    watched.page.goto(path.as_uri())
+    watched.page.wait_for_load_state("load")
+
+
+def test_report_opens_offline_with_every_section_and_figure(yibin_out, watched):
+    _open(watched, yibin_out / "report.html")
+    page = watched.page
+    assert watched.blocked == []
+    assert watched.errors == []
+    for section in SECTIONS:
+        assert page.locator(f"section#{section} h2").is_visible(), section
+    sizes = page.evaluate("Array.from(document.images).map(i => [i.alt, i.naturalWidth])")
+    assert {alt for alt, _ in sizes} == {
+        "overview",
+        "unit-pair matrix",
+        "Lorenz curve",
+        "cooperation network",
+        "efficiency",
+    }
+    assert all(width > 100 for _, width in sizes), sizes
+    text = page.text_content("body")
+    # the bundled statistics are mostly illustrative: the report says so where they are used
+    assert "示意性数值（非官方统计）" in page.text_content("section#data_quality")
+    assert "示意性数值" in page.text_content("section#efficiency")
+    assert "示意性数值" in page.text_content("section#linkage")
+    assert "no [dem] in the manifest" in page.text_content("section#terrain")
+    for words in ("蜀南竹海", "长宁县", "兴文县", "Gini", "market_minutes"):
+        assert words in text, words
+    watched.screenshot("report_yibin_zh.png")
+    page.screenshot(path=str(watched.screenshot("report_yibin_zh_full.png")), full_page=True)
+
+
+def test_english_report(tmp_path, watched):
+    out = tmp_path / "en"
+    run = tia("analyze", ROOT / "data" / "yibin", "--out", out, "-q", "--lang", "en")
+    assert run.code == 0, run.stderr
+    _open(watched, out / "report.html")
+    headings = watched.page.eval_on_selector_all("h2", "els => els.map(e => e.textContent)")
+    assert headings[:3] == ["Overview", "Data quality", "Units"]
+    assert "Changning County" in watched.page.text_content("section#units")
+    assert watched.errors == []

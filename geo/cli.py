@@ -5,13 +5,18 @@ Bad input prints one sentence to stderr and exits with code 2; nothing is writte
 
 from __future__ import annotations
 
+import json
+import signal
+import sys
+import time
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -62,9 +67,25 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
+def _json_event(event: str, **fields: object) -> None:
+    """Write one JSON object per line to stderr (``--json-log``)."""
+    line = json.dumps({"event": event, **fields}, ensure_ascii=False, default=str)
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
 @contextmanager
-def _progress(quiet: bool) -> Iterator[StageCallback | None]:
+def _progress(quiet: bool, json_log: bool = False) -> Iterator[StageCallback | None]:
     """Show the stage, its progress and time on a terminal; stay silent otherwise."""
+    if json_log:
+        start = time.perf_counter()
+
+        def log_stage(name: str, index: int, total: int) -> None:
+            elapsed = round(time.perf_counter() - start, 3)
+            _json_event("stage", stage=name, index=index + 1, total=total, elapsed_s=elapsed)
+
+        yield log_stage
+        return
     if quiet or not err.is_terminal:
         yield None
         return
@@ -156,8 +177,12 @@ def analyze(
     lang: Annotated[
         Language, typer.Option("--lang", help="language of map.html and report.html (zh or en)")
     ] = Language.zh,
+    json_log: Annotated[
+        bool,
+        typer.Option("--json-log", help="for scripts: one JSON object per line on stderr"),
+    ] = False,
 ) -> None:
-    """Analyse a dataset and write the results, map.html and run.json to out/<dataset>/."""
+    """Analyse a dataset and write results, map.html, report.html and run.json."""
     from maps import save_map  # the CLI composes the packages; geo's stages never see maps
     from maps.assets import MapAssetError, asset_root
 
@@ -169,19 +194,65 @@ def analyze(
     started = datetime.now(UTC)
     with _user_errors():
         ds = load_dataset(dataset)
-        target = out_dir if out_dir is not None else Path("out") / ds.slug
-        with _progress(quiet) as on_stage:
-            results = run_pipeline(ds, on_stage=on_stage)
-        extras = {
-            "map.html": partial(save_map, results, lang=lang.value),
-            "report.html": partial(write_report, results, lang=lang.value),
-        }
-        published = write_results(results, target, started=started, extras=extras)
-    if not quiet:
+        target = Path(out_dir if out_dir is not None else Path("out") / ds.slug)
+        if target.exists() and not target.is_dir():
+            msg = f"--out {target} is a file; give a folder (it is created when missing)"
+            raise DatasetError(msg)
+        stage = ["load", 0]
+        signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            with _progress(quiet or json_log, json_log) as show:
+
+                def on_stage(name: str, index: int, total: int) -> None:
+                    stage[:] = [name, total]
+                    if show is not None:
+                        show(name, index, total)
+
+                results = run_pipeline(ds, on_stage=on_stage)
+                on_stage("write outputs", stage[1], stage[1] + 1)
+                extras = {
+                    "map.html": partial(save_map, results, lang=lang.value),
+                    "report.html": partial(write_report, results, lang=lang.value),
+                }
+                published = write_results(results, target, started=started, extras=extras)
+        except DatasetError:
+            raise
+        except (Exception, KeyboardInterrupt) as exc:  # reported with a log, not a traceback
+            _report_failure(exc, str(stage[0]), target, json_log)
+    if json_log:
+        for warning in results.warnings:
+            _json_event("warning", code=warning.code, message=warning.message, items=warning.items)
+        _json_event("done", out=str(published), counts=results.counts(), skipped=results.skipped)
+    elif not quiet:
         out.print(_summary(results))
         _print_overlaps(results)
         _print_warnings(results)
         out.print(f"[green]written:[/] {published}")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Turn SIGTERM into KeyboardInterrupt, so a stopped run cleans up and says so."""
+    raise KeyboardInterrupt
+
+
+def _report_failure(exc: BaseException, stage: str, target: Path, json_log: bool) -> NoReturn:
+    """Write the traceback beside the results, say where it is and exit (1, or 130 if stopped)."""
+    log = target.parent / f"{target.name}.error.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+    kept = (
+        f"the previous results in {target} are untouched"
+        if target.exists()
+        else "no results were written"
+    )
+    stopped = isinstance(exc, KeyboardInterrupt)
+    what = "was interrupted" if stopped else f"failed ({type(exc).__name__}: {exc})"
+    message = f"the analysis {what} during '{stage}'; {kept}; the full log is in {log}"
+    if json_log:
+        _json_event("error", stage=stage, message=message, log=str(log))
+    else:
+        err.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(130 if stopped else 1)
 
 
 @app.command()

@@ -285,6 +285,25 @@ def _write_files(
     )
 
 
+def _remove_stale(out_dir: Path) -> None:
+    """Delete staging and retired folders left by runs that were killed (their pid is gone)."""
+    for pattern in (f".{out_dir.name}.tmp-*", f".{out_dir.name}.old-*"):
+        for folder in out_dir.parent.glob(pattern):
+            pid = folder.name.rsplit(".", 1)[-1].split("-")[1]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def write_results(
     results: Results,
     out_dir: str | Path,
@@ -313,7 +332,10 @@ def write_results(
     """
     out_dir = Path(out_dir).resolve()
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    _remove_stale(out_dir)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-{os.getpid()}-", dir=out_dir.parent)
+    )
     try:
         _write_files(results, staging, started, extras or {})
         os.chmod(staging, 0o755)

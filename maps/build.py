@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
@@ -171,8 +172,17 @@ def map_html(
     prefix
         URL path of the static route when ``assets="static"``.
     """
-    page = fmap.get_root().render()
+    page = _stable_ids(fmap.get_root().render())
     return inline_assets(page) if assets == "inline" else static_assets(page, prefix)
+
+
+_RANDOM_ID = re.compile(r"(?<=_)[0-9a-f]{32}(?![0-9a-f])")
+
+
+def _stable_ids(page: str) -> str:
+    """Replace folium's random element ids by counters: same results, same page."""
+    ids: dict[str, str] = {}
+    return _RANDOM_ID.sub(lambda m: ids.setdefault(m.group(0), f"{len(ids):032x}"), page)
 
 
 def save_map(results: Results, path: str | Path, **options: object) -> Path:

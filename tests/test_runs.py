@@ -1,0 +1,133 @@
+"""Whole runs of the CLI: reproducible outputs, interrupted and killed runs, script logging."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyogrio
+import pytest
+
+from tests.helpers import TIA, YIBIN, tia
+
+VOLATILE_RUN_KEYS = {"started", "finished", "timings_s"}
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "yibin"
+    run = tia("analyze", YIBIN, "--out", out, "-q")
+    assert run.code == 0, run.stderr
+    return out
+
+
+def test_same_inputs_same_outputs(first_run, tmp_path):
+    second = tmp_path / "again"
+    assert tia("analyze", YIBIN, "--out", second, "-q").code == 0
+    a, b = _digest(first_run), _digest(second)
+    assert a.keys() == b.keys()
+    differing = {name for name in a if a[name] != b[name]}
+    # only files that hold a timestamp may differ, and only there
+    assert differing <= {"run.json", "results.gpkg", "report.html"}
+    one, two = (json.loads((f / "run.json").read_text()) for f in (first_run, second))
+    for key in VOLATILE_RUN_KEYS:
+        one.pop(key), two.pop(key)
+    assert one == two  # checksums, parameters, versions, counts, warnings, outputs
+    for layer, _ in pyogrio.list_layers(first_run / "results.gpkg"):
+        left = pyogrio.read_dataframe(first_run / "results.gpkg", layer=layer)
+        right = pyogrio.read_dataframe(second / "results.gpkg", layer=layer)
+        pd.testing.assert_frame_equal(left, right, check_exact=True)
+    stamp = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC")
+    reports = [stamp.sub("", (f / "report.html").read_text()) for f in (first_run, second)]
+    assert reports[0] == reports[1]
+
+
+def _start(out: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(TIA), "analyze", str(YIBIN), "--out", str(out), "--json-log"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def _wait_for_stage(process: subprocess.Popen, stage: str) -> None:
+    for line in process.stderr:
+        if json.loads(line).get("stage") == stage:
+            return
+    pytest.fail(f"the run ended before stage {stage!r}")
+
+
+def _copy_of(first_run: Path, target: Path) -> dict[str, str]:
+    target.mkdir()
+    for path in first_run.iterdir():
+        (target / path.name).write_bytes(path.read_bytes())
+    return _digest(target)
+
+
+def test_stopped_run_keeps_previous_results_and_says_where_the_log_is(first_run, tmp_path):
+    out = tmp_path / "yibin"
+    before = _copy_of(first_run, out)
+    process = _start(out)
+    _wait_for_stage(process, "overlaps")
+    process.send_signal(signal.SIGTERM)
+    rest = process.stderr.read()
+    assert process.wait(60) == 130
+    error = json.loads(rest.strip().splitlines()[-1])
+    assert error["event"] == "error"
+    assert "was interrupted during '" in error["message"]
+    assert f"the previous results in {out} are untouched" in error["message"]
+    log = Path(error["log"])
+    assert log == tmp_path / "yibin.error.log"
+    assert "KeyboardInterrupt" in log.read_text()
+    assert _digest(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["yibin", "yibin.error.log"]
+
+
+def test_killed_run_keeps_previous_results_and_the_next_run_cleans_up(first_run, tmp_path):
+    out = tmp_path / "yibin"
+    before = _copy_of(first_run, out)
+    process = _start(out)
+    _wait_for_stage(process, "write outputs")
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".yibin.tmp-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(tmp_path.glob(".yibin.tmp-*")), "no staging folder seen"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(30)
+    assert _digest(out) == before  # the half-written run never touched the results
+    assert tia("analyze", YIBIN, "--out", out, "-q").code == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["yibin"]  # the stale staging is gone
+
+
+def test_json_log_for_scripts(tmp_path):
+    run = tia("analyze", YIBIN, "--out", tmp_path / "out", "--json-log")
+    assert run.code == 0
+    events = [json.loads(line) for line in run.stderr.splitlines()]
+    stages = [e["stage"] for e in events if e["event"] == "stage"]
+    assert stages[0] == "load sites"
+    assert stages[-1] == "write outputs"
+    assert "overlaps" in stages
+    assert events[-1]["event"] == "done"
+    assert events[-1]["counts"]["sites"] == 64
+    assert run.stdout == ""
+
+
+def test_out_must_be_a_folder(tmp_path):
+    target = tmp_path / "results.txt"
+    target.write_text("keep me")
+    run = tia("analyze", YIBIN, "--out", target)
+    assert run.code == 2
+    assert "is a file; give a folder" in run.stderr
+    assert target.read_text() == "keep me"

@@ -152,6 +152,10 @@ def assign_units(
     return out, warnings
 
 
+#: Upper bound on the boundary pieces :func:`unit_borders` classifies (memory and time).
+MAX_PIECES = 1_000_000
+
+
 def _boundary_segments(geom: shapely.Geometry, max_length: float) -> np.ndarray:
     """Split a polygon's boundary into two-point segments no longer than ``max_length``."""
     segments = []
@@ -164,7 +168,8 @@ def _boundary_segments(geom: shapely.Geometry, max_length: float) -> np.ndarray:
 def unit_borders(units: gpd.GeoDataFrame, *, tolerance_m: float = 100.0) -> gpd.GeoDataFrame:
     """Find the stretches of each unit's boundary that it shares with each neighbour.
 
-    Each unit's boundary is cut into pieces of at most ``tolerance_m / 2``. A piece belongs
+    Each unit's boundary is cut into pieces of at most ``tolerance_m / 2`` (longer when that
+    would make more than :data:`MAX_PIECES`, e.g. for thousands of units). A piece belongs
     to the nearest other unit within ``tolerance_m``, unless the outside of the study area
     (all units, with gaps narrower than the tolerance closed) is nearer: digitising gaps are
     absorbed and the outer edge of the study area is never a shared border. Distances are
@@ -189,7 +194,11 @@ def unit_borders(units: gpd.GeoDataFrame, *, tolerance_m: float = 100.0) -> gpd.
     edges = [_boundary_segments(g, np.inf) for g in geoms] + [_boundary_segments(study, np.inf)]
     edge_owner = np.repeat(np.arange(len(edges)), [len(e) for e in edges])  # last = outside
     tree = shapely.STRtree(np.concatenate(edges))
-    pieces_by_unit = [_boundary_segments(g, tolerance_m / 2) for g in geoms]
+    # pieces of tolerance/2, but no more than MAX_PIECES in all (national extents): the
+    # ownership of a stretch is then resolved to the piece length, never worse than tolerance
+    perimeter = float(shapely.length(geoms).sum())
+    piece_m = max(tolerance_m / 2, perimeter / MAX_PIECES)
+    pieces_by_unit = [_boundary_segments(g, piece_m) for g in geoms]
     pieces = np.concatenate(pieces_by_unit)
     piece_owner = np.repeat(np.arange(len(geoms)), [len(p) for p in pieces_by_unit])
     middles = shapely.line_interpolate_point(pieces, 0.5, normalized=True)
@@ -212,7 +221,8 @@ def unit_borders(units: gpd.GeoDataFrame, *, tolerance_m: float = 100.0) -> gpd.
         [piece_owner[nearest["piece"].to_numpy()], nearest["other"].to_numpy()]
     ):
         line = shapely.line_merge(shapely.multilinestrings(pieces[group["piece"].to_numpy()]))
-        rows.append((ids[owner], ids[other_unit], line))
+        # drop the vertices the cutting added on straight stretches (the shape moves < 1 m)
+        rows.append((ids[owner], ids[other_unit], shapely.simplify(line, 1.0)))
     borders = gpd.GeoDataFrame(
         rows or None, columns=["unit_id", "neighbour_id", "geometry"], geometry="geometry", crs=crs
     )
@@ -262,27 +272,22 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
     if borders.empty or sites.empty:
         return out
     crs = local_projected_crs(tuple(borders.total_bounds))
-    lines = borders.to_crs(crs).geometry.values
-    points = sites.to_crs(crs).geometry.values
-    best = np.full(len(sites), np.inf)
-    neighbour = np.full(len(sites), "", dtype=object)
-    nearest = np.full(len(sites), None, dtype=object)
-    unit_of_site = sites["unit_id"].to_numpy()
-    for line, unit_id, neighbour_id in zip(
-        lines, borders["unit_id"], borders["neighbour_id"], strict=True
-    ):
-        mask = unit_of_site == unit_id
-        if not mask.any():
+    lines = np.asarray(borders.to_crs(crs).geometry.values)
+    points = np.asarray(sites.to_crs(crs).geometry.values)
+    best_line = np.full(len(sites), -1)
+    lines_of = pd.Series(np.arange(len(borders))).groupby(borders["unit_id"].to_numpy()).indices
+    for unit_id, rows in sites.groupby("unit_id", sort=False).indices.items():
+        own = lines_of.get(unit_id)
+        if own is None:
             continue
-        d = shapely.distance(points[mask], line)
-        better = d < best[mask]
-        idx = np.flatnonzero(mask)[better]
-        best[idx] = d[better]
-        neighbour[idx] = neighbour_id
-        nearest[idx] = shapely.shortest_line(points[idx], line)
-    found = np.isfinite(best)
+        d = shapely.distance(points[rows][:, None], lines[own][None, :])  # sites x its borders
+        best_line[rows] = own[d.argmin(axis=1)]  # the first of equals, in the borders' order
+    found = best_line >= 0
+    neighbour = np.full(len(sites), "", dtype=object)
+    neighbour[found] = borders["neighbour_id"].to_numpy()[best_line[found]]
     if found.any():
-        legs = gpd.GeoSeries(nearest[found], crs=crs).to_crs(WGS84).values
+        nearest = shapely.shortest_line(points[found], lines[best_line[found]])
+        legs = gpd.GeoSeries(nearest, crs=crs).to_crs(WGS84).values
         start, end = shapely.get_point(legs, 0), shapely.get_point(legs, 1)
         _, _, metres = _GEOD.inv(
             shapely.get_x(start), shapely.get_y(start), shapely.get_x(end), shapely.get_y(end)

@@ -82,8 +82,9 @@ def overview_figure(results: Results, lang: str) -> bytes:
                "F": "#6a3d9a", "G": "#ff7f00", "H": "#fb9a99"}  # fmt: skip
     sites = results.sites
     for code, group in sites.groupby(sites["gb_class"].fillna("")):
-        group.plot(ax=ax, color=colours.get(code, "#999"), markersize=12 + 6 * group["a_grade"],
-                   edgecolor="#333", linewidth=0.4, label=code or "?")  # fmt: skip
+        size = (12 + 6 * group["a_grade"].fillna(0)).to_numpy(float)
+        group.plot(ax=ax, color=colours.get(code, "#999"), markersize=size, edgecolor="#333",
+                   linewidth=0.4, label=code or "?")  # fmt: skip
     ax.legend(title="GB/T 18972", fontsize=8, loc="best")
     ax.set_axis_off()
     ax.set_aspect(1 / np.cos(np.radians(sites.geometry.y.mean() if len(sites) else 30)))

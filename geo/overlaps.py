@@ -32,6 +32,7 @@ from scipy.spatial import cKDTree
 
 from geo.coords import WGS84
 from geo.dedupe import unit_sphere_xyz
+from geo.grouping import join_groups
 from geo.network import faster_direction
 from geo.taxonomy import OTHER, Taxonomy, split_themes
 
@@ -278,29 +279,30 @@ def overlap_groups(
     )
     member = np.zeros(n, bool)
     member[a] = member[b] = True
-    rows = []
     pair_label = pd.Series(label[a], index=pairs.index[strong])
-    for comp in pd.Series(label[member]).value_counts().index:
-        idx = np.flatnonzero(member & (label == comp))
-        in_group = pairs.loc[pair_label.index[pair_label.to_numpy() == comp]]
-        rows.append(
-            {
-                "component": comp,
-                "sites": len(idx),
-                "site_ids": ";".join(sites["site_id"].iloc[idx]),
-                "names": ";".join(sites["name"].iloc[idx]),
-                "units": ";".join(sorted(set(sites["unit_id"].iloc[idx]))),
-                "cross_border": sites["unit_id"].iloc[idx].nunique() > 1,
-                "kinds": ";".join(sorted(set(in_group["shared_kind"]) - {""})),
-                "themes": ";".join(
-                    sorted(set(";".join(in_group["shared_themes"]).split(";")) - {""})
-                ),
-                "pairs": len(in_group),
-                "max_score": float(in_group["score"].max()),
-                "mean_score": round(float(in_group["score"].mean()), 2),
-            }
-        )
-    groups = pd.DataFrame(rows)
+    idx = np.flatnonzero(member)  # ascending: sites keep their input order in a group
+    comp = label[idx]
+    unit_ids = sites["unit_id"].to_numpy()[idx]
+    strong_pairs = pairs.loc[strong]
+    pair_comp = pair_label.to_numpy()
+    words = lambda values: ";".join(sorted(set(";".join(values).split(";")) - {""}))  # noqa: E731
+    by_score = strong_pairs["score"].groupby(pair_comp)
+    rows = pd.DataFrame(
+        {
+            "sites": pd.Series(comp).value_counts(),
+            "site_ids": join_groups(comp, sites["site_id"].to_numpy()[idx]),
+            "names": join_groups(comp, sites["name"].to_numpy()[idx]),
+            "units": join_groups(comp, unit_ids, lambda u: ";".join(sorted(set(u)))),
+            "cross_border": pd.Series(unit_ids).groupby(comp).nunique() > 1,
+            "kinds": join_groups(pair_comp, strong_pairs["shared_kind"].to_numpy(), words),
+            "themes": join_groups(pair_comp, strong_pairs["shared_themes"].to_numpy(), words),
+            "pairs": by_score.size(),
+            "max_score": by_score.max().astype(float),
+            "mean_score": by_score.mean().round(2),
+        }
+    )
+    rows = rows.loc[pd.Series(label[member]).value_counts().index].rename_axis("component")
+    groups = rows.reset_index()
     if groups.empty:
         return pd.DataFrame(columns=["group_id"]), pd.Series("", index=pairs.index)
     groups = groups.sort_values(["sites", "max_score"], ascending=False, kind="stable").reset_index(

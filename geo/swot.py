@@ -21,84 +21,116 @@ def _names(frame: pd.DataFrame, k: int = 3) -> str:
     return ", ".join(f"{r.name} ({r.a_grade}A)" if r.a_grade else r.name for r in best.itertuples())
 
 
-def _unit_swot(
-    unit_id: str,
-    label: dict[str, str],
-    sites: gpd.GeoDataFrame,
-    table: pd.DataFrame,
-    overlaps: pd.DataFrame,
-    clusters: gpd.GeoDataFrame,
-    links: pd.DataFrame,
-    deadends: gpd.GeoDataFrame | None,
-    efficiency: pd.DataFrame | None,
-) -> dict[str, list[str]]:
-    mine = sites[sites["unit_id"] == unit_id]
-    row = table.loc[unit_id]
-    rank = int(table["endowment"].rank(ascending=False, method="min").loc[unit_id])
-    strengths = []
-    if len(mine):
-        strengths.append(
-            f"{len(mine)} tourism resources, endowment {row['endowment']:g} "
-            f"(rank {rank} of {len(table)}, {row['share']:.0%} of the region)"
+def _both_ways(frame: pd.DataFrame, a: dict[str, str], b: dict[str, str]) -> pd.DataFrame:
+    """Each row twice, once from each end: columns renamed by ``a`` and by ``b``."""
+    return pd.concat([frame.rename(columns=a), frame.rename(columns=b)], ignore_index=False)
+
+
+class _UnitFacts:
+    """Everything the unit bullets need, grouped by unit once (no scan per unit)."""
+
+    def __init__(
+        self,
+        label: dict[str, str],
+        sites: gpd.GeoDataFrame,
+        table: pd.DataFrame,
+        overlaps: pd.DataFrame,
+        clusters: gpd.GeoDataFrame,
+        links: pd.DataFrame,
+        deadends: gpd.GeoDataFrame | None,
+        efficiency: pd.DataFrame | None,
+    ) -> None:
+        self.label, self.table = label, table
+        self.rank = table["endowment"].rank(ascending=False, method="min")
+        ordered = sites.sort_values(["unit_id", "a_grade", "name"], ascending=[True, False, True])
+        self.best = {
+            unit: ", ".join(
+                f"{n} ({g}A)" if g else n
+                for n, g in zip(best["name"], best["a_grade"], strict=True)
+            )
+            for unit, best in ordered.groupby("unit_id", sort=False).head(3).groupby("unit_id")
+        }
+        self.counts = sites["unit_id"].value_counts()
+        by_score = overlaps.sort_values("score", ascending=False, kind="stable")
+        inside = by_score[by_score["unit_a"] == by_score["unit_b"]]
+        self.inside_n = inside["unit_a"].value_counts()
+        self.inside_top = inside.drop_duplicates("unit_a").set_index("unit_a")
+        across = by_score[by_score["cross_border"] & (by_score["score"] >= 10)]
+        threats = _both_ways(
+            across[["unit_a", "unit_b", "name_a", "name_b", "score"]],
+            {"unit_a": "unit", "unit_b": "other", "name_a": "ours", "name_b": "theirs"},
+            {"unit_b": "unit", "unit_a": "other", "name_b": "ours", "name_a": "theirs"},
+        ).sort_index(kind="stable")
+        self.threats = dict(tuple(threats.groupby("unit", sort=False).head(3).groupby("unit")))
+        strong = links[links["cooperation_link"]]
+        ends = _both_ways(
+            strong, {"unit_a": "unit", "unit_b": "other"}, {"unit_b": "unit", "unit_a": "other"}
+        ).sort_index(kind="stable")
+        self.links = dict(tuple(ends.groupby("unit", sort=False).head(2).groupby("unit")))
+        self.deadends = (
+            deadends["unit_id"].value_counts() if deadends is not None else pd.Series(dtype=int)
         )
-        strengths.append(f"best sites: {_names(mine)}")
-    weaknesses = []
-    inside = overlaps[(overlaps["unit_a"] == unit_id) & (overlaps["unit_b"] == unit_id)]
-    if len(inside):
-        top = inside.iloc[0]
-        weaknesses.append(
-            f"{len(inside)} overlaps among its own sites, strongest {top['name_a']} / "
-            f"{top['name_b']} (score {top['score']:.0f})"
-        )
-    if deadends is not None and len(deadends):
-        ends = deadends[deadends["unit_id"] == unit_id]
-        if len(ends):
-            weaknesses.append(f"{len(ends)} roads end near the border without a link across")
-    if efficiency is not None and unit_id in set(efficiency["unit_id"]):
-        scores = efficiency.set_index("unit_id").loc[unit_id]
-        if scores["ccr"] < 0.8:
-            caveat = " from illustrative statistics" if scores.get("illustrative", False) else ""
+        self.efficiency = efficiency.set_index("unit_id") if efficiency is not None else None
+        self.candidates: dict[str, list[str]] = {}
+        for cluster in clusters[clusters["candidate"]].itertuples():
+            members = [u.split(":")[0] for u in cluster.units.split(";")]
+            for unit in members:
+                partners = ", ".join(label.get(m, m) for m in members if m != unit)
+                self.candidates.setdefault(unit, []).append(
+                    f"cooperation candidate {cluster.cluster_id} "
+                    f"({cluster.kinds.replace(';', ', ')}) shared with {partners}"
+                )
+
+    def bullets(self, unit_id: str) -> dict[str, list[str]]:
+        """SWOT bullets of one unit."""
+        label, row = self.label, self.table.loc[unit_id]
+        strengths = []
+        if self.counts.get(unit_id, 0):
+            strengths.append(
+                f"{self.counts[unit_id]} tourism resources, endowment {row['endowment']:g} "
+                f"(rank {int(self.rank[unit_id])} of {len(self.table)}, "
+                f"{row['share']:.0%} of the region)"
+            )
+            strengths.append(f"best sites: {self.best[unit_id]}")
+        weaknesses = []
+        if unit_id in self.inside_top.index:
+            top = self.inside_top.loc[unit_id]
             weaknesses.append(
-                f"low DEA efficiency of tourism inputs (CCR {scores['ccr']:.2f}{caveat})"
+                f"{self.inside_n[unit_id]} overlaps among its own sites, strongest "
+                f"{top['name_a']} / {top['name_b']} (score {top['score']:.0f})"
             )
-    opportunities = []
-    for cluster in clusters[clusters["candidate"]].itertuples():
-        if f"{unit_id}:" in cluster.units:
-            partners = [label.get(u.split(":")[0], u) for u in cluster.units.split(";")]
-            opportunities.append(
-                f"cooperation candidate {cluster.cluster_id} ({cluster.kinds.replace(';', ', ')}) "
-                f"shared with {', '.join(p for p in partners if p != label.get(unit_id))}"
+        if self.deadends.get(unit_id, 0):
+            weaknesses.append(
+                f"{self.deadends[unit_id]} roads end near the border without a link across"
             )
-    strongest = links[
-        ((links["unit_a"] == unit_id) | (links["unit_b"] == unit_id)) & links["cooperation_link"]
-    ]
-    for link in strongest.head(2).itertuples():
-        other = link.unit_b if link.unit_a == unit_id else link.unit_a
-        opportunities.append(
-            f"strong gravity link with {label.get(other, other)} "
-            f"({link.distance:.0f} {link.distance_unit} apart"
-            f"{'; illustrative population' if getattr(link, 'illustrative', False) else ''})"
-        )
-    threats = []
-    across = overlaps[
-        overlaps["cross_border"]
-        & ((overlaps["unit_a"] == unit_id) | (overlaps["unit_b"] == unit_id))
-    ]
-    for pair in across[across["score"] >= 10].head(3).itertuples():
-        ours, theirs, unit = (
-            (pair.name_a, pair.name_b, pair.unit_b)
-            if pair.unit_a == unit_id
-            else (pair.name_b, pair.name_a, pair.unit_a)
-        )
-        threats.append(
-            f"{theirs} in {label.get(unit, unit)} competes with {ours} (score {pair.score:.0f})"
-        )
-    return {
-        "strengths": strengths,
-        "weaknesses": weaknesses,
-        "opportunities": opportunities,
-        "threats": threats,
-    }
+        if self.efficiency is not None and unit_id in self.efficiency.index:
+            scores = self.efficiency.loc[unit_id]
+            if scores["ccr"] < 0.8:
+                caveat = " from illustrative statistics" if scores.get("illustrative") else ""
+                weaknesses.append(
+                    f"low DEA efficiency of tourism inputs (CCR {scores['ccr']:.2f}{caveat})"
+                )
+        opportunities = list(self.candidates.get(unit_id, []))
+        if unit_id in self.links:
+            for link in self.links[unit_id].itertuples():
+                shaky = "; illustrative population" if getattr(link, "illustrative", False) else ""
+                opportunities.append(
+                    f"strong gravity link with {label.get(link.other, link.other)} "
+                    f"({link.distance:.0f} {link.distance_unit} apart{shaky})"
+                )
+        threats = []
+        if unit_id in self.threats:
+            for pair in self.threats[unit_id].itertuples():
+                threats.append(
+                    f"{pair.theirs} in {label.get(pair.other, pair.other)} competes with "
+                    f"{pair.ours} (score {pair.score:.0f})"
+                )
+        return {
+            "strengths": strengths,
+            "weaknesses": weaknesses,
+            "opportunities": opportunities,
+            "threats": threats,
+        }
 
 
 def swot_summary(
@@ -135,12 +167,11 @@ def swot_summary(
     names = units.set_index("unit_id")
     label = names["name_en"].where(names["name_en"].astype(bool), names["name"]).to_dict()
     table = unit_table.set_index("unit_id")
-    out_units = []
-    for unit_id in table.index[table["sites"] > 0]:
-        points = _unit_swot(
-            unit_id, label, sites, table, overlaps, clusters, links, deadends, efficiency
-        )
-        out_units.append({"unit_id": unit_id, "name": label.get(unit_id, unit_id), **points})
+    facts = _UnitFacts(label, sites, table, overlaps, clusters, links, deadends, efficiency)
+    out_units = [
+        {"unit_id": unit_id, "name": label.get(unit_id, unit_id), **facts.bullets(unit_id)}
+        for unit_id in table.index[table["sites"] > 0]
+    ]
     out_zones = []
     for zone in zones.itertuples() if zones is not None else []:
         inside = sites[sites.within(zone.geometry)]

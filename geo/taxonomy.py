@@ -17,6 +17,7 @@ import math
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,8 +163,18 @@ def _by_osm(tags_json: str, taxonomy: Taxonomy) -> str | None:
     return None
 
 
-def _themes_of(text: str, taxonomy: Taxonomy) -> set[str]:
-    return {theme for theme, pattern in taxonomy.themes.items() if pattern.search(text)}
+def _theme_finder(taxonomy: Taxonomy) -> Callable[[str], frozenset[str]]:
+    """Themes of a text; one search for "any theme" first, as most names carry none."""
+    patterns = taxonomy.themes
+    any_theme = re.compile("|".join(f"(?:{p.pattern})" for p in patterns.values()), re.IGNORECASE)
+    none: frozenset[str] = frozenset()
+
+    def themes_of(text: str) -> frozenset[str]:
+        if not any_theme.search(text):
+            return none
+        return frozenset(theme for theme, pattern in patterns.items() if pattern.search(text))
+
+    return themes_of
 
 
 def classify_sites(
@@ -215,14 +226,16 @@ def classify_sites(
     out["gb_class"] = out["kind"].map(
         lambda k: taxonomy.kinds[k].gb_class if k in taxonomy.kinds else ""
     )
-    text = out["name"].fillna("") + " " + out["name_en"].fillna("") + " " + category
+    # keywords are found within the names or within the category (few distinct values)
+    names = out["name"].fillna("") + " " + out["name_en"].fillna("")
     declared = (
         out["themes"].fillna("").astype(str) if "themes" in out else pd.Series("", index=out.index)
     )
-    found_themes = {t: _themes_of(t, taxonomy) for t in text.unique()}
+    themes_of = _theme_finder(taxonomy)
+    by_category = {c: themes_of(c) for c in category.unique()}
     out["themes"] = [
-        ";".join(sorted(found_themes[t] | split_themes(d)))
-        for t, d in zip(text, declared, strict=True)
+        ";".join(sorted(themes_of(n) | by_category[c] | split_themes(d)))
+        for n, c, d in zip(names, category, declared, strict=True)
     ]
     warnings = []
     if unmatched.any():

@@ -19,6 +19,7 @@ components).
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -347,9 +348,9 @@ def unit_pair_summary(pairs: pd.DataFrame) -> pd.DataFrame:
         ub=np.maximum(pairs["unit_a"], pairs["unit_b"]),
     )
 
-    def top(values: pd.Series) -> str:
-        flat = [v for text in values for v in text.split(";") if v]
-        return ";".join(pd.Series(flat, dtype=object).value_counts().index[:3]) if flat else ""
+    def top(values: pd.Series) -> str:  # the three most frequent, ties in order of appearance
+        counts = Counter(v for text in values for v in text.split(";") if v)
+        return ";".join(value for value, _ in counts.most_common(3))
 
     summary = frame.groupby(["ua", "ub"]).agg(
         pairs=("score", "size"),

@@ -233,10 +233,17 @@ def classify_sites(
     )
     themes_of = _theme_finder(taxonomy)
     by_category = {c: themes_of(c) for c in category.unique()}
-    out["themes"] = [
-        ";".join(sorted(themes_of(n) | by_category[c] | split_themes(d)))
-        for n, c, d in zip(names, category, declared, strict=True)
+    # most sites add nothing to their category's themes: join those once per category
+    themes = category.map({c: ";".join(sorted(t)) for c, t in by_category.items()})
+    from_names = [themes_of(n) for n in names]
+    extra = np.flatnonzero(np.array([bool(t) for t in from_names]) | (declared != "").to_numpy())
+    themes.iloc[extra] = [
+        ";".join(
+            sorted(from_names[i] | by_category[category.iloc[i]] | split_themes(declared.iloc[i]))
+        )
+        for i in extra
     ]
+    out["themes"] = themes.to_numpy(dtype=object)
     warnings = []
     if unmatched.any():
         examples = (out.loc[unmatched, "name"] + " [" + category[unmatched] + "]").tolist()

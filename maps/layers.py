@@ -201,9 +201,18 @@ def clusters_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] 
     return layer, _gradient(colormap, f"{w['cross_border_index']} 0", "1")
 
 
+def _values(value: object) -> list[str]:
+    """Return the values of a road attribute osmnx may have merged into a list (any order)."""
+    if isinstance(value, list | tuple | set):
+        return sorted(str(v) for v in value)
+    return [] if value is None or (isinstance(value, float) and np.isnan(value)) else [str(value)]
+
+
 def _road_class(value: object) -> str:
-    first = str(value).strip("[]'\" ").split("'")[0].split(",")[0].replace("_link", "")
-    return first if first in ROAD_CLASSES else "other"
+    """Return the highest of the edge's classes (``*_link`` counts as its road)."""
+    ranks = [list(ROAD_CLASSES).index(c) for c in (v.replace("_link", "") for v in _values(value))
+             if c in ROAD_CLASSES]  # fmt: skip
+    return list(ROAD_CLASSES)[min(ranks)] if ranks else "other"
 
 
 def roads_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:
@@ -211,7 +220,7 @@ def roads_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | N
     if results.roads is None or results.roads.empty:
         return None
     roads = results.roads.assign(road_class=results.roads["highway"].map(_road_class))
-    roads["name"] = roads["name"].fillna("").astype(str)
+    roads["name"] = roads["name"].map(lambda v: "; ".join(_values(v)))
     layer = folium.GeoJson(
         features(roads, ["road_class", "name"]),
         name=w["roads"],

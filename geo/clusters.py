@@ -118,7 +118,7 @@ def cluster_sites(
     # coordinates is several times faster than a ball tree with haversine
     xyz = unit_sphere_xyz(sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()) / 1000.0
     chord_km = 2 * _EARTH_KM * np.sin(settings.eps_km / (2 * _EARTH_KM))
-    model = DBSCAN(eps=chord_km, min_samples=1, metric="euclidean", algorithm="kd_tree")
+    model = DBSCAN(eps=chord_km, min_samples=1, algorithm="kd_tree", n_jobs=-1)
     return model.fit_predict(xyz, sample_weight=core_weights)
 
 

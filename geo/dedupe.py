@@ -97,8 +97,12 @@ def find_record_duplicates(
         return sites, pd.DataFrame(columns=columns), []
     lon, lat = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
     pairs = cKDTree(unit_sphere_xyz(lon, lat)).query_pairs(max_m * 1.001, output_type="ndarray")
-    zh = sites["name"].fillna("").map(name_key).to_numpy()
-    en = sites["name_en"].fillna("").map(name_key).to_numpy()
+    # only sites with a neighbour within max_m need their names normalised
+    involved = np.unique(pairs)
+    zh = np.full(len(sites), "", dtype=object)
+    en = np.full(len(sites), "", dtype=object)
+    zh[involved] = [name_key(n) for n in sites["name"].fillna("").to_numpy()[involved]]
+    en[involved] = [name_key(n) for n in sites["name_en"].fillna("").to_numpy()[involved]]
     matched = []
     for i, j in pairs:
         if _same_name(zh[i], zh[j]):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -195,6 +196,23 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         sources.update(network_parts.pop("sources"))
         travel_minutes = network_parts.pop("site_minutes")
         hub_minutes = network_parts.pop("hub_minutes")
+    cluster_settings = ClusterSettings(
+        method=params.cluster_method,
+        eps_km=params.cluster_eps_km,
+        eps_min=params.cluster_eps_min,
+        min_weight=params.cluster_min_weight,
+        grade_weights=tuple(params.grade_weights),
+        hull_buffer_km=params.hull_buffer_km,
+        candidate_min_index=params.candidate_min_index,
+        candidate_min_quality=params.candidate_min_quality,
+    )
+    # the neighbour search of the clustering releases the GIL: it runs on the second core
+    # while the overlaps are found (both only read the sites)
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clusters")
+    clustering = background.submit(
+        cluster_sites, sites, cluster_settings, travel_minutes=travel_minutes
+    )
+    background.shutdown(wait=False)
     with stage("overlaps"):
         settings = OverlapSettings(
             market_minutes=params.market_minutes,
@@ -225,17 +243,7 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
             settings=settings,
         )
     with stage("clusters"):
-        cluster_settings = ClusterSettings(
-            method=params.cluster_method,
-            eps_km=params.cluster_eps_km,
-            eps_min=params.cluster_eps_min,
-            min_weight=params.cluster_min_weight,
-            grade_weights=tuple(params.grade_weights),
-            hull_buffer_km=params.hull_buffer_km,
-            candidate_min_index=params.candidate_min_index,
-            candidate_min_quality=params.candidate_min_quality,
-        )
-        labels = cluster_sites(sites, cluster_settings, travel_minutes=travel_minutes)
+        labels = clustering.result()
         sites = sites.assign(cluster_id=[f"C{x + 1:03d}" if x >= 0 else "" for x in labels])
         clusters = describe_clusters(sites, labels, cluster_settings, zones=zones)
         indicators["clusters"] = {

@@ -26,6 +26,14 @@ def _both_ways(frame: pd.DataFrame, a: dict[str, str], b: dict[str, str]) -> pd.
     return pd.concat([frame.rename(columns=a), frame.rename(columns=b)], ignore_index=False)
 
 
+def _records_by_unit(frame: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """Rows as dicts, listed under their ``unit`` in the frame's order."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for record in frame.to_dict("records"):
+        out.setdefault(record["unit"], []).append(record)
+    return out
+
+
 class _UnitFacts:
     """Everything the unit bullets need, grouped by unit once (no scan per unit)."""
 
@@ -40,8 +48,9 @@ class _UnitFacts:
         deadends: gpd.GeoDataFrame | None,
         efficiency: pd.DataFrame | None,
     ) -> None:
-        self.label, self.table = label, table
-        self.rank = table["endowment"].rank(ascending=False, method="min")
+        self.label, self.n_units = label, len(table)
+        self.rows = table[["endowment", "share"]].to_dict("index")
+        self.rank = table["endowment"].rank(ascending=False, method="min").to_dict()
         ordered = sites.sort_values(["unit_id", "a_grade", "name"], ascending=[True, False, True])
         self.best = {
             unit: ", ".join(
@@ -50,27 +59,31 @@ class _UnitFacts:
             )
             for unit, best in ordered.groupby("unit_id", sort=False).head(3).groupby("unit_id")
         }
-        self.counts = sites["unit_id"].value_counts()
+        self.counts = sites["unit_id"].value_counts().to_dict()
         by_score = overlaps.sort_values("score", ascending=False, kind="stable")
         inside = by_score[by_score["unit_a"] == by_score["unit_b"]]
-        self.inside_n = inside["unit_a"].value_counts()
-        self.inside_top = inside.drop_duplicates("unit_a").set_index("unit_a")
+        self.inside_n = inside["unit_a"].value_counts().to_dict()
+        self.inside_top = (
+            inside.drop_duplicates("unit_a")
+            .set_index("unit_a")[["name_a", "name_b", "score"]]
+            .to_dict("index")
+        )
         across = by_score[by_score["cross_border"] & (by_score["score"] >= 10)]
         threats = _both_ways(
             across[["unit_a", "unit_b", "name_a", "name_b", "score"]],
             {"unit_a": "unit", "unit_b": "other", "name_a": "ours", "name_b": "theirs"},
             {"unit_b": "unit", "unit_a": "other", "name_b": "ours", "name_a": "theirs"},
         ).sort_index(kind="stable")
-        self.threats = dict(tuple(threats.groupby("unit", sort=False).head(3).groupby("unit")))
+        self.threats = _records_by_unit(threats.groupby("unit", sort=False).head(3))
         strong = links[links["cooperation_link"]]
         ends = _both_ways(
             strong, {"unit_a": "unit", "unit_b": "other"}, {"unit_b": "unit", "unit_a": "other"}
         ).sort_index(kind="stable")
-        self.links = dict(tuple(ends.groupby("unit", sort=False).head(2).groupby("unit")))
-        self.deadends = (
-            deadends["unit_id"].value_counts() if deadends is not None else pd.Series(dtype=int)
+        self.links = _records_by_unit(ends.groupby("unit", sort=False).head(2))
+        self.deadends = deadends["unit_id"].value_counts().to_dict() if deadends is not None else {}
+        self.efficiency = (
+            efficiency.set_index("unit_id").to_dict("index") if efficiency is not None else {}
         )
-        self.efficiency = efficiency.set_index("unit_id") if efficiency is not None else None
         self.candidates: dict[str, list[str]] = {}
         for cluster in clusters[clusters["candidate"]].itertuples():
             members = [u.split(":")[0] for u in cluster.units.split(";")]
@@ -83,18 +96,18 @@ class _UnitFacts:
 
     def bullets(self, unit_id: str) -> dict[str, list[str]]:
         """SWOT bullets of one unit."""
-        label, row = self.label, self.table.loc[unit_id]
+        label, row = self.label, self.rows[unit_id]
         strengths = []
         if self.counts.get(unit_id, 0):
             strengths.append(
                 f"{self.counts[unit_id]} tourism resources, endowment {row['endowment']:g} "
-                f"(rank {int(self.rank[unit_id])} of {len(self.table)}, "
+                f"(rank {int(self.rank[unit_id])} of {self.n_units}, "
                 f"{row['share']:.0%} of the region)"
             )
             strengths.append(f"best sites: {self.best[unit_id]}")
         weaknesses = []
-        if unit_id in self.inside_top.index:
-            top = self.inside_top.loc[unit_id]
+        if unit_id in self.inside_top:
+            top = self.inside_top[unit_id]
             weaknesses.append(
                 f"{self.inside_n[unit_id]} overlaps among its own sites, strongest "
                 f"{top['name_a']} / {top['name_b']} (score {top['score']:.0f})"
@@ -103,28 +116,25 @@ class _UnitFacts:
             weaknesses.append(
                 f"{self.deadends[unit_id]} roads end near the border without a link across"
             )
-        if self.efficiency is not None and unit_id in self.efficiency.index:
-            scores = self.efficiency.loc[unit_id]
+        if unit_id in self.efficiency:
+            scores = self.efficiency[unit_id]
             if scores["ccr"] < 0.8:
                 caveat = " from illustrative statistics" if scores.get("illustrative") else ""
                 weaknesses.append(
                     f"low DEA efficiency of tourism inputs (CCR {scores['ccr']:.2f}{caveat})"
                 )
         opportunities = list(self.candidates.get(unit_id, []))
-        if unit_id in self.links:
-            for link in self.links[unit_id].itertuples():
-                shaky = "; illustrative population" if getattr(link, "illustrative", False) else ""
-                opportunities.append(
-                    f"strong gravity link with {label.get(link.other, link.other)} "
-                    f"({link.distance:.0f} {link.distance_unit} apart{shaky})"
-                )
-        threats = []
-        if unit_id in self.threats:
-            for pair in self.threats[unit_id].itertuples():
-                threats.append(
-                    f"{pair.theirs} in {label.get(pair.other, pair.other)} competes with "
-                    f"{pair.ours} (score {pair.score:.0f})"
-                )
+        for link in self.links.get(unit_id, []):
+            shaky = "; illustrative population" if link.get("illustrative") else ""
+            opportunities.append(
+                f"strong gravity link with {label.get(link['other'], link['other'])} "
+                f"({link['distance']:.0f} {link['distance_unit']} apart{shaky})"
+            )
+        threats = [
+            f"{pair['theirs']} in {label.get(pair['other'], pair['other'])} competes with "
+            f"{pair['ours']} (score {pair['score']:.0f})"
+            for pair in self.threats.get(unit_id, [])
+        ]
         return {
             "strengths": strengths,
             "weaknesses": weaknesses,

@@ -16,9 +16,28 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-__all__ = ["gravity_linkage"]
+__all__ = ["centroid_distances", "gravity_linkage"]
 
 _GEOD = pyproj.Geod(ellps="WGS84")
+
+
+def centroid_distances(units: gpd.GeoDataFrame) -> np.ndarray:
+    """Geodesic km between the centroids of every pair of units (``numpy.triu_indices`` order).
+
+    Parameters
+    ----------
+    units
+        Units (EPSG:4326).
+
+    Returns
+    -------
+    numpy.ndarray
+        One distance per pair ``i < j``.
+    """
+    centroid = units.to_crs(units.estimate_utm_crs()).centroid.to_crs(4326)
+    x, y = centroid.x.to_numpy(), centroid.y.to_numpy()
+    i, j = np.triu_indices(len(units), k=1)
+    return _GEOD.inv(x[i], y[i], x[j], y[j])[2] / 1000.0
 
 
 def gravity_linkage(
@@ -27,6 +46,7 @@ def gravity_linkage(
     *,
     population: pd.Series | None = None,
     hub_minutes: pd.DataFrame | None = None,
+    centroid_km: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.Series, dict[str, Any]]:
     """Link strength of every pair of units.
 
@@ -40,6 +60,8 @@ def gravity_linkage(
         Population by unit id (optional).
     hub_minutes
         Unit x unit hub travel times (minutes), indexed by unit id (optional).
+    centroid_km
+        :func:`centroid_distances` of ``units`` when already computed (optional).
 
     Returns
     -------
@@ -58,9 +80,7 @@ def gravity_linkage(
         t = hub_minutes.reindex(index=ids, columns=ids).to_numpy(float)
         distance = np.minimum(t[i, j], t[j, i])
     else:
-        centroid = units.to_crs(units.estimate_utm_crs()).centroid.to_crs(4326)
-        x, y = centroid.x.to_numpy(), centroid.y.to_numpy()
-        distance = _GEOD.inv(x[i], y[i], x[j], y[j])[2] / 1000.0
+        distance = centroid_km if centroid_km is not None else centroid_distances(units)
     with np.errstate(divide="ignore", invalid="ignore"):
         strength = np.where(distance > 0, mass[i] * mass[j] / distance**2, 0.0)
     strength = np.nan_to_num(strength, posinf=0.0)

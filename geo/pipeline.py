@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -30,7 +30,7 @@ from geo.efficiency import dea
 from geo.errors import DatasetError
 from geo.friction import border_crossings, border_deadends, detour_indices
 from geo.indicators import unit_balance
-from geo.linkage import gravity_linkage
+from geo.linkage import centroid_distances, gravity_linkage
 from geo.network import build_road_graph, isochrones, prepare_network, snap_points, travel_matrix
 from geo.network_summary import network_indicators
 from geo.overlap_summary import overlap_indicators
@@ -79,6 +79,7 @@ _DENSE_MAX = 3000
 
 #: Called when a stage starts: ``(stage name, index from 0, number of stages)``.
 StageCallback = Callable[[str, int, int], None]
+T = TypeVar("T")
 
 
 def _stats_warnings(stats: UnitStats, part: StatsPart) -> list[RunWarning]:
@@ -109,6 +110,20 @@ def _stats_warnings(stats: UnitStats, part: StatsPart) -> list[RunWarning]:
                 )
             )
     return found
+
+
+def _in_background(func: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
+    """Run ``func`` on a second thread while the next stages work.
+
+    Used for the clustering, the balance indicators and the distances between unit
+    centroids: their neighbour searches, hulls and geodesics release the GIL, so they run on
+    the other core. They only read positions, grades, classes, units and travel times,
+    which no later stage changes.
+    """
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="background")
+    future = background.submit(func, *args, **kwargs)
+    background.shutdown(wait=False)
+    return future
 
 
 def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> Results:
@@ -153,6 +168,8 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         loaded = load_units(dataset.units, overlap_min_km2=params.unit_overlap_min_km2)
         units, sources["units"] = loaded.data, loaded.info
         warnings.extend(loaded.warnings)
+    # without roads the linkage measures between unit centroids: units are all it needs
+    unit_distances = None if dataset.roads else _in_background(centroid_distances, units)
     zones = None
     with stage("load zones"):
         if dataset.zones is not None:
@@ -176,9 +193,30 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
     with stage("record duplicates"):
         sites, record_duplicates, more = find_record_duplicates(sites, max_m=params.record_dup_m)
         warnings.extend(more)
+    cluster_settings = ClusterSettings(
+        method=params.cluster_method,
+        eps_km=params.cluster_eps_km,
+        eps_min=params.cluster_eps_min,
+        min_weight=params.cluster_min_weight,
+        grade_weights=tuple(params.grade_weights),
+        hull_buffer_km=params.hull_buffer_km,
+        candidate_min_index=params.candidate_min_index,
+        candidate_min_quality=params.candidate_min_quality,
+    )
+    # without roads the clusters need only the final positions and grades: start now
+    clustering = None if dataset.roads else _in_background(cluster_sites, sites, cluster_settings)
     with stage("assign units"):
         sites, more = assign_units(sites, units)
         warnings.extend(more)
+    # the balance needs only each site's unit, grade and class, final from here on
+    balancing = _in_background(unit_balance, sites, units, tuple(params.grade_weights))
+    if clustering is not None:  # the cluster table needs the units: describe from here on
+        clustered_sites = sites
+        describing = _in_background(
+            lambda: describe_clusters(
+                clustered_sites, clustering.result(), cluster_settings, zones=zones
+            )
+        )
     with stage("measure borders"):
         directed = unit_borders(units, tolerance_m=params.border_tolerance_m)
         sites = border_distance(sites, directed)
@@ -196,23 +234,16 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         sources.update(network_parts.pop("sources"))
         travel_minutes = network_parts.pop("site_minutes")
         hub_minutes = network_parts.pop("hub_minutes")
-    cluster_settings = ClusterSettings(
-        method=params.cluster_method,
-        eps_km=params.cluster_eps_km,
-        eps_min=params.cluster_eps_min,
-        min_weight=params.cluster_min_weight,
-        grade_weights=tuple(params.grade_weights),
-        hull_buffer_km=params.hull_buffer_km,
-        candidate_min_index=params.candidate_min_index,
-        candidate_min_quality=params.candidate_min_quality,
-    )
-    # the neighbour search of the clustering releases the GIL: it runs on the second core
-    # while the overlaps are found (both only read the sites)
-    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clusters")
-    clustering = background.submit(
-        cluster_sites, sites, cluster_settings, travel_minutes=travel_minutes
-    )
-    background.shutdown(wait=False)
+    if clustering is None:  # by road: the travel times were needed first
+        clustering = _in_background(
+            cluster_sites, sites, cluster_settings, travel_minutes=travel_minutes
+        )
+        road_sites = sites
+        describing = _in_background(
+            lambda: describe_clusters(
+                road_sites, clustering.result(), cluster_settings, zones=zones
+            )
+        )
     with stage("overlaps"):
         settings = OverlapSettings(
             market_minutes=params.market_minutes,
@@ -245,7 +276,7 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
     with stage("clusters"):
         labels = clustering.result()
         sites = sites.assign(cluster_id=[f"C{x + 1:03d}" if x >= 0 else "" for x in labels])
-        clusters = describe_clusters(sites, labels, cluster_settings, zones=zones)
+        clusters = describing.result()
         indicators["clusters"] = {
             "method": params.cluster_method,
             "distance": "road" if travel_minutes is not None else "geodesic",
@@ -258,7 +289,7 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
             .to_dict(orient="records"),
         }
     with stage("balance"):
-        unit_table, region = unit_balance(sites, units, tuple(params.grade_weights))
+        unit_table, region = balancing.result()
         if len(units) < 2:
             warnings.append(
                 RunWarning("one_unit_only", "a single unit: no inequality measures across units")
@@ -282,6 +313,7 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
             unit_table.set_index("unit_id")["endowment"],
             population=stats.table[population_column] if population_column else None,
             hub_minutes=hub_minutes,
+            centroid_km=unit_distances.result() if unit_distances is not None else None,
         )
         if population_column:
             shaky = stats.illustrative_units([population_column])

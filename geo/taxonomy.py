@@ -223,9 +223,7 @@ def classify_sites(
     unmatched = kind.isna()
     out["kind"] = kind.fillna(OTHER)
     out["kind_source"] = source.fillna("none")
-    out["gb_class"] = out["kind"].map(
-        lambda k: taxonomy.kinds[k].gb_class if k in taxonomy.kinds else ""
-    )
+    out["gb_class"] = out["kind"].map({k: v.gb_class for k, v in taxonomy.kinds.items()}).fillna("")
     # keywords are found within the names or within the category (few distinct values)
     names = out["name"].fillna("") + " " + out["name_en"].fillna("")
     declared = (

@@ -170,7 +170,7 @@ def clusters_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] 
     if clusters is None or clusters.empty:
         return None
     colormap = LinearColormap(["#c6dbef", "#6baed6", "#08519c"], vmin=0, vmax=1)
-    label = dict(zip(results.units["unit_id"], _names(results.units, lang), strict=True))
+    label = _unit_names(results, lang)
     gdf = clusters.copy()
     gdf["index"] = gdf["cross_border_index"].astype(float).round(2)
     gdf["members"] = gdf["units"].map(
@@ -263,7 +263,7 @@ def crossings_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend]
     gdf = results.border_crossings
     if gdf is None:
         return None
-    label = dict(zip(results.units["unit_id"], _names(results.units, lang), strict=True))
+    label = _unit_names(results, lang)
     text = [
         f"{w['crossing']}: {label.get(a, a)} – {label.get(b, b)} ({n or highway})"
         for a, b, n, highway in zip(
@@ -279,7 +279,7 @@ def deadends_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] 
     gdf = results.border_deadends
     if gdf is None:
         return None
-    label = dict(zip(results.units["unit_id"], _names(results.units, lang), strict=True))
+    label = _unit_names(results, lang)
     text = [
         f"{w['deadend']}: {label.get(u, u)} → {label.get(n, n)}, {km:.1f} km"
         for u, n, km in zip(gdf["unit_id"], gdf["neighbour_id"], gdf["border_km"], strict=True)
@@ -379,6 +379,11 @@ def _names(gdf: gpd.GeoDataFrame, lang: str) -> pd.Series:
         english = gdf["name_en"].fillna("").astype(str)
         names = english.where(english != "", names)
     return names
+
+
+def _unit_names(results: Results, lang: str) -> dict[str, str]:
+    """Map each unit id to its name in ``lang``."""
+    return dict(zip(results.units["unit_id"], _names(results.units, lang), strict=True))
 
 
 # drawing order: bottom first; the sites (see maps.sites) go on top of all of these

@@ -32,8 +32,8 @@ _GEOD = pyproj.Geod(ellps="WGS84")
 def _undirected_edges(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     undirected = ox.convert.to_undirected(graph)
     edges = ox.convert.graph_to_gdfs(undirected, nodes=False, fill_edge_geometry=True)
-    edges["highway"] = edges["highway"].map(lambda h: sorted(h)[0] if isinstance(h, list) else h)
-    edges["name"] = edges["name"].map(lambda h: ";".join(sorted(h)) if isinstance(h, list) else h)
+    edges["highway"] = edges["highway"].map(lambda h: h[0] if isinstance(h, list) else h)
+    edges["name"] = edges["name"].map(lambda h: ";".join(h) if isinstance(h, list) else h)
     return edges.reset_index()
 
 

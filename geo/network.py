@@ -64,6 +64,23 @@ _PARALLEL_MIN_SOURCES = 256
 _BATCH = 64
 
 
+def _order_merged_attributes(graph: nx.MultiDiGraph) -> None:
+    """Sort the lists osmnx makes when it merges edges (their order follows a set's).
+
+    Road classes come highest first (so the first is the edge's class), other values
+    sorted: every process then writes the same names and classes.
+    """
+    rank = {road_class: i for i, road_class in enumerate(DEFAULT_SPEEDS_KMH)}
+    for _, _, data in graph.edges(data=True):
+        for key, value in data.items():
+            if isinstance(value, list):
+                data[key] = (
+                    sorted(value, key=lambda c: (rank.get(c, len(rank)), c))
+                    if key == "highway"
+                    else sorted(value, key=str)
+                )
+
+
 def build_road_graph(
     roads: gpd.GeoDataFrame, *, speeds_kmh: dict[str, float] | None = None
 ) -> nx.MultiDiGraph:
@@ -115,6 +132,7 @@ def build_road_graph(
     graph = ox.simplify_graph(
         graph, edge_attrs_differ=["highway", "maxspeed"], edge_attr_aggs={"length": sum}
     )
+    _order_merged_attributes(graph)
     graph = ox.routing.add_edge_speeds(
         graph, hwy_speeds={**DEFAULT_SPEEDS_KMH, **(speeds_kmh or {})}, fallback=30.0
     )

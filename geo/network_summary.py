@@ -57,7 +57,7 @@ def network_indicators(
         JSON-ready; keys carry their unit (``_km``, ``_m``, ``_min``).
     """
     edges = network.edges
-    highway = edges["highway"].map(lambda h: sorted(h)[0] if isinstance(h, list) else h)
+    highway = edges["highway"].map(lambda h: h[0] if isinstance(h, list) else h)
     # each two-way road is stored once per direction: halve to get road length
     one_way = edges["oneway"].astype(bool)
     km = edges["length"] / 1000.0 * np.where(one_way, 1.0, 0.5)

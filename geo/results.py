@@ -198,7 +198,7 @@ def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for column in out.columns:
         if column != "geometry" and out[column].map(lambda v: isinstance(v, list)).any():
             out[column] = out[column].map(
-                lambda v: ";".join(sorted(map(str, v))) if isinstance(v, list) else v
+                lambda v: ";".join(map(str, v)) if isinstance(v, list) else v
             )
     return out
 

@@ -126,6 +126,17 @@ def _in_background(func: Callable[..., T], *args: Any, **kwargs: Any) -> Future[
     return future
 
 
+def _clusters(
+    sites: gpd.GeoDataFrame,
+    settings: ClusterSettings,
+    zones: gpd.GeoDataFrame | None,
+    travel_minutes: np.ndarray | sp.spmatrix | None = None,
+) -> tuple[np.ndarray, gpd.GeoDataFrame]:
+    """Label the sites with their clusters and describe the clusters."""
+    labels = cluster_sites(sites, settings, travel_minutes=travel_minutes)
+    return labels, describe_clusters(sites, labels, settings, zones=zones)
+
+
 def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> Results:
     """Run every stage the dataset can feed.
 
@@ -203,20 +214,15 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         candidate_min_index=params.candidate_min_index,
         candidate_min_quality=params.candidate_min_quality,
     )
-    # without roads the clusters need only the final positions and grades: start now
-    clustering = None if dataset.roads else _in_background(cluster_sites, sites, cluster_settings)
     with stage("assign units"):
         sites, more = assign_units(sites, units)
         warnings.extend(more)
     # the balance needs only each site's unit, grade and class, final from here on
     balancing = _in_background(unit_balance, sites, units, tuple(params.grade_weights))
-    if clustering is not None:  # the cluster table needs the units: describe from here on
-        clustered_sites = sites
-        describing = _in_background(
-            lambda: describe_clusters(
-                clustered_sites, clustering.result(), cluster_settings, zones=zones
-            )
-        )
+    # so do the clusters when they are found without roads
+    clustering = (
+        None if dataset.roads else _in_background(_clusters, sites, cluster_settings, zones)
+    )
     with stage("measure borders"):
         directed = unit_borders(units, tolerance_m=params.border_tolerance_m)
         sites = border_distance(sites, directed)
@@ -235,15 +241,7 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
         travel_minutes = network_parts.pop("site_minutes")
         hub_minutes = network_parts.pop("hub_minutes")
     if clustering is None:  # by road: the travel times were needed first
-        clustering = _in_background(
-            cluster_sites, sites, cluster_settings, travel_minutes=travel_minutes
-        )
-        road_sites = sites
-        describing = _in_background(
-            lambda: describe_clusters(
-                road_sites, clustering.result(), cluster_settings, zones=zones
-            )
-        )
+        clustering = _in_background(_clusters, sites, cluster_settings, zones, travel_minutes)
     with stage("overlaps"):
         settings = OverlapSettings(
             market_minutes=params.market_minutes,
@@ -274,9 +272,8 @@ def run_pipeline(dataset: Dataset, *, on_stage: StageCallback | None = None) -> 
             settings=settings,
         )
     with stage("clusters"):
-        labels = clustering.result()
+        labels, clusters = clustering.result()
         sites = sites.assign(cluster_id=[f"C{x + 1:03d}" if x >= 0 else "" for x in labels])
-        clusters = describing.result()
         indicators["clusters"] = {
             "method": params.cluster_method,
             "distance": "road" if travel_minutes is not None else "geodesic",

@@ -27,10 +27,7 @@ install: $(STAMP)
 analyze: $(STAMP)
 	$(BIN)/tia analyze $(DATA) $(if $(OUT),--out $(OUT))
 
-out/yibin/run.json: $(STAMP) $(wildcard data/yibin/*)
-	$(BIN)/tia analyze data/yibin --quiet
-
-serve: out/yibin/run.json
+serve: $(STAMP)
 	$(BIN)/tia serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP) browser-deps

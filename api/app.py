@@ -1,50 +1,60 @@
-"""The FastAPI application: health and read endpoints over published analyses.
+"""The FastAPI application: datasets, their analyses as jobs, tables, maps, reports and OGC API.
 
-Routes stay thin: they read what ``tia analyze`` published (``run.json``, ``results.gpkg``).
-A dataset id in a URL is only ever matched against the folders that exist; it never becomes
-a path by itself.
+Routes stay thin; the work is done by :mod:`geo` (in :mod:`api.worker` processes) and
+:mod:`maps`. On start the store marks jobs a previous server left unfinished as failed, and
+registers and analyses the bundled Yibin dataset the first time.
 """
 
 from __future__ import annotations
 
-import json
+import logging
+import shutil
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal
 
-import pyogrio
-from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
+from api.catalog import Catalog
+from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.jobs import JobRunner
+from api.routes import datasets, jobs, ogc, pages
+from api.services import Services
 from api.settings import Settings
+from api.store import Store
 from geo import __version__
+from geo.dataset import load_dataset
 
-__all__ = ["create_app"]
+__all__ = ["BUNDLED", "create_app"]
 
+log = logging.getLogger("tia.api")
 
-def _published(settings: Settings) -> dict[str, Path]:
-    root = settings.results
-    if not root.is_dir():
-        return {}
-    return {
-        p.name: p
-        for p in sorted(root.iterdir())
-        if p.is_dir() and not p.name.startswith(".") and (p / "run.json").is_file()
-    }
+#: The bundled demonstration dataset, registered as ``yibin`` on a server's first start.
+BUNDLED = Path(__file__).resolve().parents[1] / "data" / "yibin"
+
+_JSON_BODY_LIMIT = 1024 * 1024
 
 
-def _folder(request: Request, dataset_id: str) -> Path:
-    folder = _published(request.app.state.settings).get(dataset_id)
-    if folder is None:
-        raise HTTPException(404, f"no analysed dataset '{dataset_id}'; GET /datasets lists them")
-    return folder
+def _register_bundled(store: Store, runner: JobRunner) -> None:
+    """Copy the bundled dataset into the store and queue its analysis (first start only)."""
+    if store.flag("bundled-yibin"):
+        return
+    if not (BUNDLED / "dataset.toml").is_file():
+        log.warning("the bundled dataset is not at %s; not registered", BUNDLED)
+        return
+    folder = store.new_folder()
+    shutil.copytree(BUNDLED, folder / "input", ignore=shutil.ignore_patterns("*.py"))
+    dataset = load_dataset(folder / "input", confined=True)
+    record = store.add_dataset(dataset.name, "bundled", folder, "yibin")
+    runner.submit(store.add_job(record.id, {}))
 
 
-def _summary(dataset_id: str, record: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": dataset_id,
-        "name": record["dataset"],
-        "analysed": record["finished"],
-        "counts": record["counts"],
-    }
+def _warm(catalog: Catalog, store: Store) -> None:
+    """Load every dataset's last run into memory, so first requests are fast."""
+    for record in store.datasets():
+        catalog.get(record.id)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -53,61 +63,55 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     Parameters
     ----------
     settings
-        Service settings; read from the environment when None.
+        Service settings; read from the ``TIA_*`` environment variables when None.
 
     Returns
     -------
     fastapi.FastAPI
-        The application (OpenAPI at ``/docs``).
+        The application (OpenAPI at ``/openapi.json``, docs at ``/docs``).
     """
-    app = FastAPI(title="Tourism Integration Analyzer", version=__version__)
-    app.state.settings = settings or Settings()
+    settings = settings or Settings()
 
-    @app.get("/health")
-    def health() -> dict[str, str]:
-        """Liveness and version."""
-        return {"status": "ok", "version": __version__}
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = Store(settings.home)
+        for job_id in store.fail_interrupted():
+            log.warning("job %s was cut off by a server stop; marked failed", job_id)
+        catalog = Catalog(store)
+        runner = JobRunner(store, settings.workers, on_published=catalog.refresh)
+        app.state.services = Services(settings, store, catalog, runner)
+        if settings.bundled:
+            _register_bundled(store, runner)
+        threading.Thread(target=_warm, args=(catalog, store), daemon=True).start()
+        try:
+            yield
+        finally:
+            runner.close()
 
-    @app.get("/datasets")
-    def datasets(request: Request) -> list[dict[str, Any]]:
-        """Analysed datasets with their headline counts."""
-        out = []
-        for dataset_id, folder in _published(request.app.state.settings).items():
-            record = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-            out.append(_summary(dataset_id, record))
-        return out
-
-    @app.get("/datasets/{dataset_id}")
-    def dataset(request: Request, dataset_id: str) -> dict[str, Any]:
-        """One dataset: counts, sources, skipped analyses, warnings and stage timings."""
-        record = json.loads((_folder(request, dataset_id) / "run.json").read_text(encoding="utf-8"))
-        return {
-            **_summary(dataset_id, record),
-            "sources": record["sources"],
-            "skipped": record["skipped"],
-            "warnings": record["warnings"],
-            "timings_s": record["timings_s"],
-        }
-
-    @app.get("/datasets/{dataset_id}/sites")
-    def sites(
-        request: Request,
-        dataset_id: str,
-        limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
-        format: Annotated[Literal["json", "geojson"], Query()] = "json",
-    ) -> dict[str, Any]:
-        """Normalised sites, paginated (``limit``/``offset``), as JSON rows or GeoJSON."""
-        gpkg = _folder(request, dataset_id) / "results.gpkg"
-        total = int(pyogrio.read_info(gpkg, layer="sites")["features"])
-        page = pyogrio.read_dataframe(
-            gpkg, layer="sites", skip_features=min(offset, total), max_features=limit
+    app = FastAPI(
+        title="Tourism Integration Analyzer",
+        version=__version__,
+        description=(
+            "Duplicated construction and cross-border tourism resource clusters: datasets, "
+            "their analyses, overlap reports, maps and OGC API – Features layers."
+        ),
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        responses=ERROR_RESPONSES,
+        max_body_size=_JSON_BODY_LIMIT,
+    )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type"],
         )
-        if format == "geojson":
-            collection = json.loads(page.to_json(na="null"))
-            return {**collection, "numberMatched": total, "numberReturned": len(page)}
-        rows = page.drop(columns="geometry").assign(lon=page.geometry.x, lat=page.geometry.y)
-        items = json.loads(rows.to_json(orient="records", force_ascii=False))
-        return {"total": total, "limit": limit, "offset": offset, "items": items}
-
+    install_error_handlers(app)
+    app.include_router(pages.router)
+    app.include_router(datasets.router)
+    app.include_router(jobs.write_router(int(settings.max_upload_mb * 1024**2)))
+    app.include_router(jobs.job_router)
+    app.include_router(ogc.router)
     return app

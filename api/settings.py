@@ -4,21 +4,37 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
 
 
 class Settings(BaseSettings):
-    """Settings of the API service.
+    """Settings of the API service (each from the environment variable ``TIA_<NAME>``).
 
     Attributes
     ----------
-    results
-        ``TIA_RESULTS``: folder of published analyses, one ``<dataset>/run.json`` each
-        (what ``tia analyze`` writes under ``out/``).
+    home
+        ``TIA_HOME``: data root holding the SQLite index, the datasets' inputs and results.
+    token
+        ``TIA_TOKEN``: when set, write endpoints need ``Authorization: Bearer <token>``.
+    max_upload_mb
+        ``TIA_MAX_UPLOAD_MB``: largest accepted upload (the zip as sent).
+    workers
+        ``TIA_WORKERS``: analysis jobs run at the same time (each in its own process).
+    cors_origins
+        ``TIA_CORS_ORIGINS``: origins allowed to call the API from a browser (JSON list);
+        empty by default, which leaves CORS off.
+    bundled
+        ``TIA_BUNDLED``: register and analyse the bundled Yibin dataset on first start.
     """
 
     model_config = SettingsConfigDict(env_prefix="TIA_")
 
-    results: Path = Path("out")
+    home: Path = Path("out/server")
+    token: SecretStr | None = None
+    max_upload_mb: float = Field(200.0, gt=0)
+    workers: int = Field(1, ge=1, le=32)
+    cors_origins: list[str] = Field(default_factory=list)
+    bundled: bool = True

@@ -275,7 +275,7 @@ def serve(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
 ) -> None:
-    """Start the HTTP API (OpenAPI at /docs) over the analyses in TIA_RESULTS (default out/)."""
+    """Start the HTTP API (docs at /docs); data under TIA_HOME (default out/server)."""
     import uvicorn
 
     from api.app import create_app

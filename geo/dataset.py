@@ -30,6 +30,7 @@ __all__ = [
     "UnitsPart",
     "ZonesPart",
     "load_dataset",
+    "with_params",
 ]
 
 MANIFEST_NAME = "dataset.toml"
@@ -245,13 +246,16 @@ def _describe_error(err: dict[str, Any]) -> str:
     return f"{where} is invalid: {err['msg']}"
 
 
-def load_dataset(path: str | Path) -> Dataset:
+def load_dataset(path: str | Path, *, confined: bool = False) -> Dataset:
     """Read and validate a dataset manifest.
 
     Parameters
     ----------
     path
         A dataset folder (containing ``dataset.toml``) or the manifest file itself.
+    confined
+        Every part's file must lie inside the manifest's folder (for datasets received from
+        others, e.g. uploads to the API, whose manifest must not point at other files).
 
     Returns
     -------
@@ -261,8 +265,8 @@ def load_dataset(path: str | Path) -> Dataset:
     Raises
     ------
     DatasetError
-        Missing manifest, TOML syntax error, unknown or missing keys, wrong types, or a part
-        whose file does not exist.
+        Missing manifest, TOML syntax error, unknown or missing keys, wrong types, a part
+        whose file does not exist, or (``confined``) lies outside the dataset folder.
     """
     path = Path(path)
     manifest = path / MANIFEST_NAME if path.is_dir() or path.suffix != ".toml" else path
@@ -291,6 +295,12 @@ def load_dataset(path: str | Path) -> Dataset:
     updates = {}
     for section, part in dataset.parts().items():
         full = (root / part.path).resolve()
+        if confined and not full.is_relative_to(root):
+            msg = (
+                f"{manifest}: [{section}] path '{part.path}' leads outside the dataset folder; "
+                "put the file in the folder and give its relative path"
+            )
+            raise DatasetError(msg)
         if not full.exists():
             msg = (
                 f"{manifest}: [{section}] path '{part.path}' does not exist ({full}); "
@@ -299,3 +309,33 @@ def load_dataset(path: str | Path) -> Dataset:
             raise DatasetError(msg)
         updates[section] = part.model_copy(update={"path": full})
     return dataset.model_copy(update=updates)
+
+
+def with_params(dataset: Dataset, overrides: dict[str, Any]) -> Dataset:
+    """Return the dataset with some analysis parameters replaced.
+
+    Parameters
+    ----------
+    dataset
+        A loaded dataset.
+    overrides
+        Parameter name -> value, over the manifest's ``[params]``.
+
+    Returns
+    -------
+    Dataset
+        A copy whose ``params`` are validated like ``[params]`` in a manifest.
+
+    Raises
+    ------
+    DatasetError
+        An unknown parameter or an invalid value (the sentence names it).
+    """
+    try:
+        params = Params.model_validate({**dataset.params.model_dump(), **overrides})
+    except ValidationError as exc:
+        errors = exc.errors()
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        first = {**errors[0], "loc": ("params", *errors[0]["loc"])}
+        raise DatasetError(f"{_describe_error(first)}{more}") from None
+    return dataset.model_copy(update={"params": params})

@@ -34,6 +34,10 @@ ASSETS: dict[str, str] = {
     "Control.MiniMap.css": "leaflet-minimap/dist/Control.MiniMap.min.css",
     "leaflet-search.min.js": "leaflet-search/dist/leaflet-search.min.js",
     "leaflet-search.min.css": "leaflet-search/dist/leaflet-search.min.css",
+    # Swagger UI of the API's /docs
+    "swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
+    "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
+    "favicon-32x32.png": "swagger-ui-dist/favicon-32x32.png",
 }
 
 _TAG = re.compile(

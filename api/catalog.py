@@ -1,0 +1,129 @@
+"""Published runs held in memory, so read requests filter tables instead of reading files.
+
+A dataset's last good run is loaded from its ``results.pickle`` (written by
+:mod:`api.worker`) the first time it is asked for, and replaced when a job publishes a new
+run. Map and report pages are rendered once per set of options and kept.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from api.store import DatasetRecord, Store
+from api.worker import PICKLE_NAME
+from geo.results import Results
+
+__all__ = ["Catalog", "Published"]
+
+_MAX_PAGES = 16
+
+
+@dataclass
+class Published:
+    """One dataset's last good run, in memory."""
+
+    record: DatasetRecord
+    results: Results
+    run: dict[str, Any]
+    _pages: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def load(cls, record: DatasetRecord) -> Published | None:
+        """Load the run published in the dataset's results folder, or None before the first."""
+        folder = record.results_dir
+        try:
+            run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+            with (folder / PICKLE_NAME).open("rb") as source:
+                results = pickle.load(source)  # written by this server's own worker
+        except FileNotFoundError:
+            return None
+        return cls(record=record, results=results, run=run)
+
+    @cached_property
+    def sites(self) -> gpd.GeoDataFrame:
+        """Sites with ``lon``/``lat`` columns beside the geometry."""
+        sites = self.results.sites
+        return sites.assign(lon=sites.geometry.x, lat=sites.geometry.y)
+
+    @cached_property
+    def overlaps(self) -> gpd.GeoDataFrame:
+        """Overlap pairs (lines between the two sites), strongest first."""
+        pairs = self.results.overlap_pairs
+        if pairs is None:
+            return gpd.GeoDataFrame({"score": []}, geometry=[], crs="EPSG:4326")
+        order = np.argsort(-pairs["score"].to_numpy(), kind="stable")
+        return pairs.iloc[order].reset_index(drop=True)
+
+    @cached_property
+    def neighbours(self) -> pd.DataFrame:
+        """Unit pairs sharing a border, both ways round (``unit_id``, ``neighbour_id``)."""
+        borders = pd.DataFrame(self.results.borders.drop(columns="geometry"))
+        there = borders.rename(columns={"unit_a": "unit_id", "unit_b": "neighbour_id"})
+        back = borders.rename(columns={"unit_b": "unit_id", "unit_a": "neighbour_id"})
+        return pd.concat([there, back], ignore_index=True)
+
+    def page(self, key: tuple[Any, ...], render: Callable[[], str]) -> str:
+        """Return a rendered page (map or report), rendering it once per key."""
+        with self._lock:
+            if key not in self._pages:
+                if len(self._pages) >= _MAX_PAGES:
+                    self._pages.pop(next(iter(self._pages)))
+                self._pages[key] = render()
+            return self._pages[key]
+
+
+class Catalog:
+    """The published runs of every dataset, loaded on first use.
+
+    Parameters
+    ----------
+    store
+        The dataset index.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._loaded: dict[str, Published] = {}
+        self._lock = threading.Lock()
+
+    def get(self, dataset_id: str) -> Published | None:
+        """Return a dataset's last good run, or None (unknown dataset, or not analysed yet)."""
+        published = self._loaded.get(dataset_id)
+        if published is not None:
+            return published
+        record = self.store.dataset(dataset_id)
+        if record is None:
+            return None
+        with self._lock:
+            if dataset_id not in self._loaded:
+                loaded = Published.load(record)
+                if loaded is None:
+                    return None
+                self._loaded[dataset_id] = loaded
+            return self._loaded[dataset_id]
+
+    def refresh(self, dataset_id: str) -> None:
+        """Load a dataset's new run (after a job published it)."""
+        record = self.store.dataset(dataset_id)
+        loaded = Published.load(record) if record is not None else None
+        with self._lock:
+            if loaded is None:
+                self._loaded.pop(dataset_id, None)
+            else:
+                self._loaded[dataset_id] = loaded
+
+    def forget(self, dataset_id: str) -> None:
+        """Drop a dataset from memory (it was deleted)."""
+        with self._lock:
+            self._loaded.pop(dataset_id, None)

@@ -1,0 +1,386 @@
+"""Read endpoints: datasets, their tables (filtered, paginated), a unit's report, map, report."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi.responses import HTMLResponse
+
+from api.catalog import Published
+from api.services import Services, get_services, published
+from api.store import DatasetRecord
+from api.tables import TABLE_FORMATS, Format, Page, table_response
+from geo import __version__
+from geo.report import render_report
+from maps import BASEMAPS, LAYER_NAMES, build_map, map_html
+
+__all__ = ["dataset_summary", "router"]
+
+router = APIRouter()
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+Run = Annotated[Published, Depends(published)]
+Limit = Annotated[int, Query(ge=1, le=10_000, description="rows per page")]
+Offset = Annotated[int, Query(ge=0, le=2**31, description="rows skipped")]
+TableFormat = Annotated[Format, Query(description="json (default), csv or geojson")]
+Lang = Annotated[Literal["zh", "en"], Query(description="language of names and labels")]
+
+
+def _records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts (NaN becomes null)."""
+    if frame is None or frame.empty:
+        return []
+    table = pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+    return json.loads(table.to_json(orient="records", force_ascii=False))
+
+
+def dataset_summary(services: Services, record: DatasetRecord, full: bool) -> dict[str, Any]:
+    """Describe a dataset: counts, running job and links (with warnings and sources if full)."""
+    last = services.store.last_run(record.id)
+    jobs = services.store.active_jobs(record.id)
+    base = f"/datasets/{record.id}"
+    summary: dict[str, Any] = {
+        "id": record.id,
+        "name": record.name,
+        "origin": record.origin,
+        "created": record.created,
+        "analysed": last["finished"] if last else None,
+        "counts": last["counts"] if last else None,
+        "job": {"id": jobs[0].id, "status": jobs[0].status} if jobs else None,
+        "links": {
+            "self": base,
+            "map": f"{base}/map",
+            "report": f"{base}/report",
+            "sites": f"{base}/sites",
+            "overlaps": f"{base}/overlaps",
+            "clusters": f"{base}/clusters",
+            "indicators": f"{base}/indicators",
+        },
+    }
+    if full:
+        run = services.catalog.get(record.id) if last else None
+        record_run = run.run if run else {}
+        summary.update(
+            warnings=record_run.get("warnings", []),
+            skipped=record_run.get("skipped", {}),
+            sources=record_run.get("sources", {}),
+            parameters=record_run.get("parameters", {}),
+            timings_s=record_run.get("timings_s", {}),
+            last_run=last,
+        )
+    return summary
+
+
+@router.get("/health", tags=["service"])
+def health() -> dict[str, str]:
+    """Liveness and version."""
+    return {"status": "ok", "version": __version__}
+
+
+@router.get("/datasets", tags=["datasets"])
+def datasets(services: ServicesDep) -> list[dict[str, Any]]:
+    """List the registered datasets with their headline counts and running job."""
+    return [dataset_summary(services, record, full=False) for record in services.store.datasets()]
+
+
+@router.get("/datasets/{dataset_id}", tags=["datasets"])
+def dataset(dataset_id: str, services: ServicesDep) -> dict[str, Any]:
+    """One dataset: counts, warnings, skipped analyses, sources, parameters and its last run."""
+    record = services.store.dataset(dataset_id)
+    if record is None:
+        raise HTTPException(404, f"no dataset '{dataset_id}'; GET /datasets lists them")
+    return dataset_summary(services, record, full=True)
+
+
+def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
+    if text is None:
+        return None
+    try:
+        west, south, east, north = (float(v) for v in text.split(","))
+    except ValueError:
+        msg = f"bbox '{text}' must be four numbers: min_lon,min_lat,max_lon,max_lat"
+        raise HTTPException(422, msg) from None
+    if not (west <= east and south <= north) or not np.isfinite([west, south, east, north]).all():
+        msg = f"bbox '{text}' must be min_lon,min_lat,max_lon,max_lat with min <= max"
+        raise HTTPException(422, msg)
+    return west, south, east, north
+
+
+BBox = Annotated[
+    str | None,
+    Query(
+        description="min_lon,min_lat,max_lon,max_lat (WGS-84)", examples=["104.5,28.0,105.5,29.0"]
+    ),
+]
+
+
+@router.get(
+    "/datasets/{dataset_id}/sites",
+    response_model=Page,
+    responses=TABLE_FORMATS,
+    tags=["datasets"],
+)
+def sites(
+    run: Run,
+    bbox: BBox = None,
+    unit: Annotated[str | None, Query(description="unit id")] = None,
+    kind: Annotated[str | None, Query(description="resource kind id")] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    format: TableFormat = "json",
+) -> Response:
+    """Normalised sites, filtered by bounding box, unit and kind."""
+    frame = run.sites
+    mask = np.ones(len(frame), dtype=bool)
+    box = _bbox(bbox)
+    if box is not None:
+        lon, lat = frame["lon"].to_numpy(), frame["lat"].to_numpy()
+        mask &= (lon >= box[0]) & (lon <= box[2]) & (lat >= box[1]) & (lat <= box[3])
+    if unit is not None:
+        mask &= (frame["unit_id"] == unit).to_numpy()
+    if kind is not None:
+        mask &= (frame["kind"] == kind).to_numpy()
+    chosen = frame if mask.all() else frame[mask]
+    return table_response(chosen, limit=limit, offset=offset, fmt=format, name="sites")
+
+
+def _has_token(column: pd.Series, token: str) -> np.ndarray:
+    """Rows whose ``;``-joined text holds ``token`` as one of its items."""
+    padded = ";" + column.fillna("").astype(str) + ";"
+    return padded.str.contains(f";{token};", regex=False).to_numpy()
+
+
+_SORTS = {
+    "-score": ("score", False),
+    "score": ("score", True),
+    "distance": ("distance", True),
+    "-distance": ("distance", False),
+}
+
+
+@router.get(
+    "/datasets/{dataset_id}/overlaps",
+    response_model=Page,
+    responses=TABLE_FORMATS,
+    tags=["datasets"],
+)
+def overlaps(
+    run: Run,
+    unit: Annotated[str | None, Query(description="pairs with a site in this unit")] = None,
+    neighbour: Annotated[
+        str | None, Query(description="with `unit`: pairs whose other site is in this unit")
+    ] = None,
+    kind: Annotated[str | None, Query(description="pairs with a site of this kind")] = None,
+    theme: Annotated[str | None, Query(description="pairs sharing this theme")] = None,
+    min_score: Annotated[float, Query(ge=0, le=100)] = 0.0,
+    cross_border_only: bool = False,
+    sort: Annotated[Literal["-score", "score", "-distance", "distance"], Query()] = "-score",
+    limit: Limit = 100,
+    offset: Offset = 0,
+    format: TableFormat = "json",
+) -> Response:
+    """Duplicated-construction pairs with their scores and explanations, strongest first."""
+    frame = run.overlaps
+    mask = np.ones(len(frame), dtype=bool)
+    if neighbour is not None and unit is None:
+        raise HTTPException(422, "query parameter 'neighbour' needs 'unit' as well")
+    if unit is not None:
+        a, b = (frame["unit_a"] == unit).to_numpy(), (frame["unit_b"] == unit).to_numpy()
+        if neighbour is not None:
+            a = a & (frame["unit_b"] == neighbour).to_numpy()
+            b = b & (frame["unit_a"] == neighbour).to_numpy()
+        mask &= a | b
+    if kind is not None:
+        mask &= ((frame["kind_a"] == kind) | (frame["kind_b"] == kind)).to_numpy()
+    if theme is not None:
+        mask &= _has_token(frame["shared_themes"], theme)
+    if min_score > 0:
+        mask &= (frame["score"] >= min_score).to_numpy()
+    if cross_border_only:
+        mask &= frame["cross_border"].to_numpy(dtype=bool)
+    chosen = frame if mask.all() else frame[mask]
+    if sort != "-score":
+        column, ascending = _SORTS[sort]
+        chosen = chosen.sort_values(column, ascending=ascending, kind="stable")
+    return table_response(chosen, limit=limit, offset=offset, fmt=format, name="overlaps")
+
+
+@router.get(
+    "/datasets/{dataset_id}/overlap-groups",
+    response_model=Page,
+    responses=TABLE_FORMATS,
+    tags=["datasets"],
+)
+def overlap_groups(
+    run: Run,
+    unit: Annotated[str | None, Query(description="groups with a site in this unit")] = None,
+    cross_border_only: bool = False,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Response:
+    """List groups of sites joined by strong overlaps (the same attraction built several times)."""
+    frame = run.results.overlap_groups
+    if frame is None:
+        frame = pd.DataFrame({"group_id": []})
+    mask = np.ones(len(frame), dtype=bool)
+    if unit is not None:
+        mask &= _has_token(frame["units"], unit)
+    if cross_border_only:
+        mask &= frame["cross_border"].to_numpy(dtype=bool)
+    chosen = frame if mask.all() else frame[mask]
+    return table_response(chosen, limit=limit, offset=offset, fmt=format, name="overlap_groups")
+
+
+@router.get(
+    "/datasets/{dataset_id}/clusters",
+    response_model=Page,
+    responses=TABLE_FORMATS,
+    tags=["datasets"],
+)
+def clusters(
+    run: Run,
+    candidates_only: Annotated[
+        bool, Query(description="only cross-border cooperation candidates")
+    ] = False,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    format: TableFormat = "json",
+) -> Response:
+    """Resource clusters (hulls), their units, cross-border index and candidate rank."""
+    frame = run.results.clusters
+    if frame is None:
+        raise HTTPException(404, "this run has no clusters (see /datasets/{id}: skipped)")
+    if candidates_only:
+        frame = frame[frame["candidate"].to_numpy(dtype=bool)].sort_values("rank")
+    return table_response(frame, limit=limit, offset=offset, fmt=format, name="clusters")
+
+
+@router.get(
+    "/datasets/{dataset_id}/indicators",
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    tags=["datasets"],
+)
+def indicators(
+    run: Run,
+    section: Annotated[
+        str | None, Query(description="one section of indicators.json, e.g. balance")
+    ] = None,
+    format: Annotated[
+        Literal["json", "csv"], Query(description="csv: the per-unit indicator table")
+    ] = "json",
+) -> Any:
+    """Every reported number (indicators.json), or the per-unit indicator table as CSV."""
+    if format == "csv":
+        table = run.results.unit_indicators
+        return Response(
+            "" if table is None else table.to_csv(index=False),
+            media_type="text/csv; charset=utf-8",
+        )
+    numbers = json.loads(json.dumps(run.results.indicators, default=_plain, allow_nan=True))
+    if section is None:
+        return _finite(numbers)
+    if section not in numbers:
+        known = ", ".join(numbers)
+        raise HTTPException(404, f"no indicator section '{section}'; known sections: {known}")
+    return _finite(numbers[section])
+
+
+def _plain(value: object) -> object:
+    return value.item() if hasattr(value, "item") else str(value)  # type: ignore[attr-defined]
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities become null (strict JSON)."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
+
+
+@router.get("/datasets/{dataset_id}/units/{unit_id}", tags=["datasets"])
+def unit_report(run: Run, unit_id: str) -> dict[str, Any]:
+    """Report one unit's overlaps: its numbers, its neighbours and overlaps with each."""
+    results = run.results
+    units = results.units
+    row = units[units["unit_id"] == unit_id]
+    if row.empty:
+        raise HTTPException(404, f"no unit '{unit_id}' in this dataset; GET .../sites lists ids")
+    names = dict(zip(units["unit_id"], units["name"], strict=True))
+    pairs = run.overlaps
+    mine = pairs[((pairs["unit_a"] == unit_id) | (pairs["unit_b"] == unit_id)).to_numpy()]
+    other = mine["unit_b"].where(mine["unit_a"] == unit_id, mine["unit_a"])
+    borders = run.neighbours[run.neighbours["unit_id"] == unit_id]
+    neighbours = []
+    for neighbour_id, border_km in zip(borders["neighbour_id"], borders["length_km"], strict=True):
+        with_it = mine[(other == neighbour_id).to_numpy()]
+        neighbours.append(
+            {
+                "unit_id": neighbour_id,
+                "name": names.get(neighbour_id),
+                "border_km": round(float(border_km), 3),
+                "overlap_count": len(with_it),
+                "overlaps": _records(with_it),
+            }
+        )
+    neighbours.sort(key=lambda n: (-n["overlap_count"], -n["border_km"]))
+    adjacent = set(borders["neighbour_id"])
+    elsewhere = mine[((other != unit_id) & ~other.isin(adjacent)).to_numpy()]
+
+    def for_unit(table: pd.DataFrame | None) -> dict[str, Any] | None:
+        if table is None or "unit_id" not in table:
+            return None
+        found = _records(table[table["unit_id"] == unit_id])
+        return found[0] if found else None
+
+    return {
+        "unit": _records(row)[0],
+        "indicators": for_unit(results.unit_indicators),
+        "efficiency": for_unit(results.efficiency),
+        "overlaps_inside": int((other == unit_id).sum()),
+        "neighbours": neighbours,
+        "overlaps_with_other_units": _records(elsewhere),
+    }
+
+
+@router.get("/datasets/{dataset_id}/map", response_class=HTMLResponse, tags=["pages"])
+def dataset_map(
+    run: Run,
+    lang: Lang = "zh",
+    layers: Annotated[
+        str | None,
+        Query(description=f"comma-separated, from: {', '.join(LAYER_NAMES)} (default: all)"),
+    ] = None,
+    basemap: Annotated[
+        Literal["osm", "cartodb", "tianditu"] | None,
+        Query(description="optional online base map (needs internet in the browser)"),
+    ] = None,
+) -> HTMLResponse:
+    """Show the interactive map (scripts from /static, so it draws with no internet)."""
+    chosen = None
+    if layers is not None:
+        chosen = tuple(dict.fromkeys(filter(None, (n.strip() for n in layers.split(",")))))
+        unknown = [n for n in chosen if n not in LAYER_NAMES]
+        if unknown or not chosen:
+            msg = f"unknown layer(s) {', '.join(unknown) or '(none given)'}; "
+            raise HTTPException(422, msg + f"choose from {', '.join(LAYER_NAMES)}")
+    assert basemap is None or basemap in BASEMAPS
+
+    def render() -> str:
+        fmap = build_map(run.results, layers=chosen, lang=lang, basemap=basemap)
+        return map_html(fmap, assets="static")
+
+    return HTMLResponse(run.page(("map", lang, chosen, basemap), render))
+
+
+@router.get("/datasets/{dataset_id}/report", response_class=HTMLResponse, tags=["pages"])
+def dataset_report(run: Run, lang: Lang = "zh") -> HTMLResponse:
+    """Show the analysis report (one self-contained page with figures)."""
+    return HTMLResponse(run.page(("report", lang), lambda: render_report(run.results, lang=lang)))

@@ -1,0 +1,169 @@
+"""Write endpoints (behind the token): upload a dataset, analyse it again, delete it; job status."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict
+from pathlib import Path, PurePath
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, HTTPException, Response, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from api.archive import ArchiveError, extract_dataset
+from api.services import Services, get_services, require_token
+from api.store import DatasetRecord, JobRecord, slugify
+from geo.dataset import MANIFEST_NAME, Dataset, load_dataset, with_params
+from geo.errors import DatasetError
+from geo.init_dataset import write_manifest
+
+__all__ = ["job_router", "write_router"]
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+class AnalyzeRequest(BaseModel):
+    """Options of a new analysis of a dataset."""
+
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description='[params] overrides (see the README\'s parameters), e.g. {"market_km": 20}',
+        examples=[{"market_km": 20, "cluster_eps_km": 8}],
+    )
+
+
+class Accepted(BaseModel):
+    """A queued analysis: its job and where to follow it."""
+
+    dataset_id: str
+    job: dict[str, Any]
+    messages: list[str] = []
+
+
+def _job(job: JobRecord) -> dict[str, Any]:
+    return {
+        **asdict(job),
+        "links": {"self": f"/jobs/{job.id}", "dataset": f"/datasets/{job.dataset_id}"},
+    }
+
+
+def _public(message: str, folder: Path) -> str:
+    """Say file names relative to the dataset, never the server's own paths."""
+    return message.replace(f"{folder}/", "").replace(str(folder), "the dataset folder")
+
+
+def _load(folder: Path, params: dict[str, Any] | None = None) -> Dataset:
+    """Load and check an uploaded dataset; 422 with the validation sentence when it is bad."""
+    try:
+        dataset = load_dataset(folder, confined=True)
+        return dataset if params is None else with_params(dataset, params)
+    except DatasetError as exc:
+        raise HTTPException(422, _public(str(exc), folder)) from None
+
+
+def _accepted(services: Services, job: JobRecord, messages: list[str]) -> JSONResponse:
+    body = Accepted(dataset_id=job.dataset_id, job=_job(job), messages=messages)
+    return JSONResponse(body.model_dump(), status_code=202, headers={"Location": f"/jobs/{job.id}"})
+
+
+def _unpack(upload: UploadFile, folder: Path) -> tuple[Dataset, list[str], str]:
+    """Extract the archive into ``folder/input``; return the dataset, notes and a name for it."""
+    unpacked = folder / "unpacked"
+    try:
+        root = extract_dataset(upload.file, unpacked)
+    except ArchiveError as exc:
+        raise HTTPException(422, str(exc)) from None
+    name_hint = root.name if root != unpacked else PurePath(upload.filename or "dataset").stem
+    root.rename(folder / "input")
+    shutil.rmtree(unpacked, ignore_errors=True)
+    data = folder / "input"
+    notes = []
+    if not (data / MANIFEST_NAME).is_file():
+        try:
+            _, guess = write_manifest(data)
+        except DatasetError as exc:
+            raise HTTPException(422, _public(str(exc), data)) from None
+        notes = [f"no {MANIFEST_NAME} in the archive; guessed one:", *guess.reasons]
+    return _load(data), [_public(n, data) for n in notes], name_hint
+
+
+def write_router(max_upload_bytes: int) -> APIRouter:
+    """Build the write endpoints (``POST /datasets`` takes up to ``max_upload_bytes``)."""
+    router = APIRouter(dependencies=[Depends(require_token)], tags=["write"])
+
+    @router.post(
+        "/datasets",
+        status_code=202,
+        response_model=Accepted,
+        max_body_size=max_upload_bytes,
+    )
+    def upload(
+        services: ServicesDep,
+        file: Annotated[UploadFile, File(description="the dataset folder, zipped")],
+    ) -> JSONResponse:
+        """Upload a zipped dataset folder; it is checked, registered and analysed in a job."""
+        folder = services.store.new_folder()
+        try:
+            dataset, notes, name_hint = _unpack(file, folder)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        record = services.store.add_dataset(dataset.name, "upload", folder, slugify(name_hint))
+        job = services.store.add_job(record.id, {})
+        services.runner.submit(job)
+        return _accepted(services, job, notes)
+
+    @router.post("/datasets/{dataset_id}/analyze", status_code=202, response_model=Accepted)
+    def analyze(
+        dataset_id: str, services: ServicesDep, request: AnalyzeRequest | None = None
+    ) -> JSONResponse:
+        """Analyse a dataset again, with ``[params]`` overrides; answers with the job."""
+        record = _record(services, dataset_id)
+        _idle(services, record)
+        params = (request or AnalyzeRequest()).params
+        _load(record.input_dir, params)
+        job = services.store.add_job(record.id, params)
+        services.runner.submit(job)
+        return _accepted(services, job, [])
+
+    @router.delete("/datasets/{dataset_id}", status_code=204)
+    def delete(dataset_id: str, services: ServicesDep) -> Response:
+        """Delete a dataset, its inputs, results and jobs."""
+        record = _record(services, dataset_id)
+        _idle(services, record)
+        services.store.delete_dataset(record)
+        services.catalog.forget(record.id)
+        return Response(status_code=204)
+
+    return router
+
+
+def _record(services: Services, dataset_id: str) -> DatasetRecord:
+    record = services.store.dataset(dataset_id)
+    if record is None:
+        raise HTTPException(404, f"no dataset '{dataset_id}'; GET /datasets lists them")
+    return record
+
+
+def _idle(services: Services, record: DatasetRecord) -> None:
+    """Answer 409 while a job of the dataset is queued or running."""
+    jobs = services.store.active_jobs(record.id)
+    if jobs:
+        msg = (
+            f"dataset '{record.id}' has a {jobs[0].status} job; "
+            f"wait for it (GET /jobs/{jobs[0].id}) and try again"
+        )
+        raise HTTPException(409, msg)
+
+
+job_router = APIRouter(tags=["jobs"])
+
+
+@job_router.get("/jobs/{job_id}")
+def job_status(job_id: str, services: ServicesDep) -> dict[str, Any]:
+    """Return a job's status (queued, running, succeeded, failed), stage, progress and messages."""
+    job = services.store.job(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job '{job_id}'")
+    return _job(job)

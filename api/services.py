@@ -1,0 +1,68 @@
+"""What routes share (settings, store, catalog, job runner) and the dependencies that fetch it."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.catalog import Catalog, Published
+from api.jobs import JobRunner
+from api.settings import Settings
+from api.store import Store
+
+__all__ = ["Services", "get_services", "published", "require_token"]
+
+
+@dataclass
+class Services:
+    """The state of one running app."""
+
+    settings: Settings
+    store: Store
+    catalog: Catalog
+    runner: JobRunner
+
+
+def get_services(request: Request) -> Services:
+    """Return the app's services (set up at start-up)."""
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def published(dataset_id: str, services: ServicesDep) -> Published:
+    """Return a dataset's last good run, or answer 404 saying why there is none."""
+    run = services.catalog.get(dataset_id)
+    if run is not None:
+        return run
+    if services.store.dataset(dataset_id) is None:
+        raise HTTPException(404, f"no dataset '{dataset_id}'; GET /datasets lists them")
+    jobs = services.store.active_jobs(dataset_id)
+    waiting = f"; its analysis is {jobs[0].status}: GET /jobs/{jobs[0].id}" if jobs else ""
+    raise HTTPException(404, f"dataset '{dataset_id}' has no results yet{waiting}")
+
+
+_bearer = HTTPBearer(auto_error=False, description="TIA_TOKEN, when the server has one")
+
+
+def require_token(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """Refuse a write request without the server's token (when ``TIA_TOKEN`` is set)."""
+    token = services.settings.token
+    if token is None:
+        return
+    given = credentials.credentials if credentials is not None else ""
+    if not secrets.compare_digest(given.encode(), token.get_secret_value().encode()):
+        what = "a wrong token" if given else "no token"
+        raise HTTPException(
+            401,
+            f"this endpoint needs 'Authorization: Bearer <TIA_TOKEN>'; the request had {what}",
+            headers={"WWW-Authenticate": "Bearer"},
+        )

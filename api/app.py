@@ -20,6 +20,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api.catalog import Catalog
 from api.errors import ERROR_RESPONSES, install_error_handlers
 from api.jobs import JobRunner
+from api.limits import BodyLimit
 from api.routes import datasets, jobs, ogc, pages
 from api.services import Services
 from api.settings import Settings
@@ -34,7 +35,7 @@ log = logging.getLogger("tia.api")
 #: The bundled demonstration dataset, registered as ``yibin`` on a server's first start.
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "yibin"
 
-_JSON_BODY_LIMIT = 1024 * 1024
+_BODY_LIMIT = 1024 * 1024
 
 
 def _register_bundled(store: Store, runner: JobRunner) -> None:
@@ -48,7 +49,9 @@ def _register_bundled(store: Store, runner: JobRunner) -> None:
     shutil.copytree(BUNDLED, folder / "input", ignore=shutil.ignore_patterns("*.py"))
     dataset = load_dataset(folder / "input", confined=True)
     record = store.add_dataset(dataset.name, "bundled", folder, "yibin")
-    runner.submit(store.add_job(record.id, {}))
+    job = store.add_job(record.id, {})
+    assert job is not None  # a new dataset has no job yet
+    runner.submit(job)
 
 
 def _warm(catalog: Catalog, store: Store) -> None:
@@ -99,7 +102,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         responses=ERROR_RESPONSES,
-        max_body_size=_JSON_BODY_LIMIT,
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -108,10 +110,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    app.add_middleware(
+        BodyLimit, upload_bytes=int(settings.max_upload_mb * 1024**2), other_bytes=_BODY_LIMIT
+    )
     install_error_handlers(app)
     app.include_router(pages.router)
     app.include_router(datasets.router)
-    app.include_router(jobs.write_router(int(settings.max_upload_mb * 1024**2)))
+    app.include_router(jobs.write_router)
     app.include_router(jobs.job_router)
     app.include_router(ogc.router)
     return app

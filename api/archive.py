@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from geo.dataset import MANIFEST_NAME
 
@@ -97,13 +98,15 @@ def _dataset_root(target: Path) -> Path:
     return target
 
 
-def extract_dataset(source: Path, target: Path, limits: ArchiveLimits | None = None) -> Path:
+def extract_dataset(
+    source: Path | BinaryIO, target: Path, limits: ArchiveLimits | None = None
+) -> Path:
     """Check and extract a zipped dataset folder.
 
     Parameters
     ----------
     source
-        The uploaded zip file.
+        The uploaded zip (a path or a seekable binary file).
     target
         Empty folder to extract into (created; removed again on failure).
     limits

@@ -63,12 +63,6 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404 and message == "Not Found":
             message = f"no such resource: {request.url.path}; GET / lists the datasets"
-        elif exc.status_code == 413:
-            limit = request.app.state.services.settings.max_upload_mb
-            message = (
-                f"the request body is too large (uploads may be up to TIA_MAX_UPLOAD_MB = "
-                f"{limit:g} MB, other requests 1 MB); send a smaller archive"
-            )
         elif exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}"
         return JSONResponse(

@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.catalog import Catalog, Published
@@ -14,7 +14,7 @@ from api.jobs import JobRunner
 from api.settings import Settings
 from api.store import Store
 
-__all__ = ["Services", "get_services", "published", "require_token"]
+__all__ = ["DatasetId", "Services", "get_services", "published", "require_token"]
 
 
 @dataclass
@@ -33,9 +33,10 @@ def get_services(request: Request) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+DatasetId = Annotated[str, Path(description="dataset id (see GET /datasets)", examples=["yibin"])]
 
 
-def published(dataset_id: str, services: ServicesDep) -> Published:
+def published(dataset_id: DatasetId, services: ServicesDep) -> Published:
     """Return a dataset's last good run, or answer 404 saying why there is none."""
     run = services.catalog.get(dataset_id)
     if run is not None:

@@ -238,18 +238,22 @@ class Store:
 
     # jobs -----------------------------------------------------------------------------------
 
-    def add_job(self, dataset_id: str, params: dict[str, Any]) -> JobRecord:
-        """Queue an analysis job."""
+    def add_job(self, dataset_id: str, params: dict[str, Any]) -> JobRecord | None:
+        """Queue an analysis job, unless the dataset has one queued or running (then None)."""
         job_id = uuid.uuid4().hex
         with self._db() as db:
+            busy = db.execute(
+                "SELECT 1 FROM jobs WHERE dataset_id = ? AND status IN ('queued', 'running')",
+                (dataset_id,),
+            ).fetchone()
+            if busy is not None:
+                return None
             db.execute(
                 "INSERT INTO jobs (id, dataset_id, status, params, created) "
                 "VALUES (?, ?, 'queued', ?, ?)",
                 (job_id, dataset_id, json.dumps(params), _now()),
             )
-        job = self.job(job_id)
-        assert job is not None
-        return job
+        return self.job(job_id)
 
     def job(self, job_id: str) -> JobRecord | None:
         """Return one job, or None."""

@@ -7,16 +7,16 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 from fastapi.responses import HTMLResponse
 
 from api.catalog import Published
-from api.services import Services, get_services, published
+from api.services import DatasetId, Services, get_services, published
 from api.store import DatasetRecord
 from api.tables import TABLE_FORMATS, Format, Page, table_response
 from geo import __version__
 from geo.report import render_report
-from maps import BASEMAPS, LAYER_NAMES, build_map, map_html
+from maps import LAYER_NAMES, build_map, map_html
 
 __all__ = ["dataset_summary", "router"]
 
@@ -27,6 +27,9 @@ Run = Annotated[Published, Depends(published)]
 Limit = Annotated[int, Query(ge=1, le=10_000, description="rows per page")]
 Offset = Annotated[int, Query(ge=0, le=2**31, description="rows skipped")]
 TableFormat = Annotated[Format, Query(description="json (default), csv or geojson")]
+_HTML: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "HTML page"}
+}
 Lang = Annotated[Literal["zh", "en"], Query(description="language of names and labels")]
 
 
@@ -88,7 +91,7 @@ def datasets(services: ServicesDep) -> list[dict[str, Any]]:
 
 
 @router.get("/datasets/{dataset_id}", tags=["datasets"])
-def dataset(dataset_id: str, services: ServicesDep) -> dict[str, Any]:
+def dataset(dataset_id: DatasetId, services: ServicesDep) -> dict[str, Any]:
     """One dataset: counts, warnings, skipped analyses, sources, parameters and its last run."""
     record = services.store.dataset(dataset_id)
     if record is None:
@@ -306,7 +309,9 @@ def _finite(value: Any) -> Any:
 
 
 @router.get("/datasets/{dataset_id}/units/{unit_id}", tags=["datasets"])
-def unit_report(run: Run, unit_id: str) -> dict[str, Any]:
+def unit_report(
+    run: Run, unit_id: Annotated[str, Path(description="unit id", examples=["511524"])]
+) -> dict[str, Any]:
     """Report one unit's overlaps: its numbers, its neighbours and overlaps with each."""
     results = run.results
     units = results.units
@@ -350,7 +355,7 @@ def unit_report(run: Run, unit_id: str) -> dict[str, Any]:
     }
 
 
-@router.get("/datasets/{dataset_id}/map", response_class=HTMLResponse, tags=["pages"])
+@router.get("/datasets/{dataset_id}/map", responses=_HTML, tags=["pages"])
 def dataset_map(
     run: Run,
     lang: Lang = "zh",
@@ -371,16 +376,18 @@ def dataset_map(
         if unknown or not chosen:
             msg = f"unknown layer(s) {', '.join(unknown) or '(none given)'}; "
             raise HTTPException(422, msg + f"choose from {', '.join(LAYER_NAMES)}")
-    assert basemap is None or basemap in BASEMAPS
 
     def render() -> str:
-        fmap = build_map(run.results, layers=chosen, lang=lang, basemap=basemap)
+        try:
+            fmap = build_map(run.results, layers=chosen, lang=lang, basemap=basemap)
+        except ValueError as exc:  # a base map that needs a key the server does not have
+            raise HTTPException(422, str(exc)) from None
         return map_html(fmap, assets="static")
 
     return HTMLResponse(run.page(("map", lang, chosen, basemap), render))
 
 
-@router.get("/datasets/{dataset_id}/report", response_class=HTMLResponse, tags=["pages"])
+@router.get("/datasets/{dataset_id}/report", responses=_HTML, tags=["pages"])
 def dataset_report(run: Run, lang: Lang = "zh") -> HTMLResponse:
     """Show the analysis report (one self-contained page with figures)."""
     return HTMLResponse(run.page(("report", lang), lambda: render_report(run.results, lang=lang)))

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.archive import ArchiveError, extract_dataset
-from api.services import Services, get_services, require_token
+from api.services import DatasetId, Services, get_services, require_token
 from api.store import DatasetRecord, JobRecord, slugify
 from geo.dataset import MANIFEST_NAME, Dataset, load_dataset, with_params
 from geo.errors import DatasetError
@@ -88,55 +88,44 @@ def _unpack(upload: UploadFile, folder: Path) -> tuple[Dataset, list[str], str]:
     return _load(data), [_public(n, data) for n in notes], name_hint
 
 
-def write_router(max_upload_bytes: int) -> APIRouter:
-    """Build the write endpoints (``POST /datasets`` takes up to ``max_upload_bytes``)."""
-    router = APIRouter(dependencies=[Depends(require_token)], tags=["write"])
+write_router = APIRouter(dependencies=[Depends(require_token)], tags=["write"])
 
-    @router.post(
-        "/datasets",
-        status_code=202,
-        response_model=Accepted,
-        max_body_size=max_upload_bytes,
-    )
-    def upload(
-        services: ServicesDep,
-        file: Annotated[UploadFile, File(description="the dataset folder, zipped")],
-    ) -> JSONResponse:
-        """Upload a zipped dataset folder; it is checked, registered and analysed in a job."""
-        folder = services.store.new_folder()
-        try:
-            dataset, notes, name_hint = _unpack(file, folder)
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
-        record = services.store.add_dataset(dataset.name, "upload", folder, slugify(name_hint))
-        job = services.store.add_job(record.id, {})
-        services.runner.submit(job)
-        return _accepted(services, job, notes)
 
-    @router.post("/datasets/{dataset_id}/analyze", status_code=202, response_model=Accepted)
-    def analyze(
-        dataset_id: str, services: ServicesDep, request: AnalyzeRequest | None = None
-    ) -> JSONResponse:
-        """Analyse a dataset again, with ``[params]`` overrides; answers with the job."""
-        record = _record(services, dataset_id)
-        _idle(services, record)
-        params = (request or AnalyzeRequest()).params
-        _load(record.input_dir, params)
-        job = services.store.add_job(record.id, params)
-        services.runner.submit(job)
-        return _accepted(services, job, [])
+@write_router.post("/datasets", status_code=202, response_model=Accepted)
+def upload(
+    services: ServicesDep,
+    file: Annotated[UploadFile, File(description="the dataset folder, zipped")],
+) -> JSONResponse:
+    """Upload a zipped dataset folder; it is checked, registered and analysed in a job."""
+    folder = services.store.new_folder()
+    try:
+        dataset, notes, name_hint = _unpack(file, folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    record = services.store.add_dataset(dataset.name, "upload", folder, slugify(name_hint))
+    return _accepted(services, _queue(services, record, {}), notes)
 
-    @router.delete("/datasets/{dataset_id}", status_code=204)
-    def delete(dataset_id: str, services: ServicesDep) -> Response:
-        """Delete a dataset, its inputs, results and jobs."""
-        record = _record(services, dataset_id)
-        _idle(services, record)
-        services.store.delete_dataset(record)
-        services.catalog.forget(record.id)
-        return Response(status_code=204)
 
-    return router
+@write_router.post("/datasets/{dataset_id}/analyze", status_code=202, response_model=Accepted)
+def analyze(
+    dataset_id: DatasetId, services: ServicesDep, request: AnalyzeRequest | None = None
+) -> JSONResponse:
+    """Analyse a dataset again, with ``[params]`` overrides; answers with the job."""
+    record = _record(services, dataset_id)
+    params = (request or AnalyzeRequest()).params
+    _load(record.input_dir, params)
+    return _accepted(services, _queue(services, record, params), [])
+
+
+@write_router.delete("/datasets/{dataset_id}", status_code=204)
+def delete(dataset_id: DatasetId, services: ServicesDep) -> Response:
+    """Delete a dataset, its inputs, results and jobs."""
+    record = _record(services, dataset_id)
+    _idle(services, record)
+    services.store.delete_dataset(record)
+    services.catalog.forget(record.id)
+    return Response(status_code=204)
 
 
 def _record(services: Services, dataset_id: str) -> DatasetRecord:
@@ -144,6 +133,16 @@ def _record(services: Services, dataset_id: str) -> DatasetRecord:
     if record is None:
         raise HTTPException(404, f"no dataset '{dataset_id}'; GET /datasets lists them")
     return record
+
+
+def _queue(services: Services, record: DatasetRecord, params: dict[str, Any]) -> JobRecord:
+    """Queue and start an analysis; answer 409 when one is already queued or running."""
+    job = services.store.add_job(record.id, params)
+    if job is None:
+        _idle(services, record)
+        raise HTTPException(409, f"dataset '{record.id}' already has an analysis queued")
+    services.runner.submit(job)
+    return job
 
 
 def _idle(services: Services, record: DatasetRecord) -> None:

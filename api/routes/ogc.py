@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import geopandas as gpd
 import numpy as np
 import shapely
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 
 from api.catalog import Published
 from api.services import Services, get_services
@@ -35,6 +35,9 @@ OGC_LAYERS = {
     "border_deadends": "Roads ending at a unit border",
 }
 MAX_LIMIT = 10_000
+CollectionId = Annotated[
+    str, Path(description="<dataset>-<layer>, see /ogc/collections", examples=["yibin-sites"])
+]
 _CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
@@ -139,7 +142,9 @@ def collections(request: Request, services: ServicesDep) -> dict[str, Any]:
 
 
 @router.get("/collections/{collection_id}")
-def collection(collection_id: str, request: Request, services: ServicesDep) -> dict[str, Any]:
+def collection(
+    collection_id: CollectionId, request: Request, services: ServicesDep
+) -> dict[str, Any]:
     """One collection: title, extent and links."""
     layer, run, _ = _find(services, collection_id)
     return _collection(_base(request), run.record.id, run, layer)
@@ -159,14 +164,16 @@ def _bbox(text: str | None) -> shapely.Geometry | None:
 
 
 def _features(frame: gpd.GeoDataFrame, rows: np.ndarray) -> list[dict[str, Any]]:
-    page = frame.iloc[rows].copy()
-    page.index = rows + 1
-    return json.loads(page.to_json(na="null", drop_id=False))["features"]
+    """GeoJSON features of some rows, with their 1-based row numbers as integer ids."""
+    features = json.loads(frame.iloc[rows].to_json(na="null", drop_id=True))["features"]
+    for feature, fid in zip(features, rows.tolist(), strict=True):
+        feature["id"] = fid + 1
+    return features
 
 
 @router.get("/collections/{collection_id}/items", responses={200: {"content": {GEOJSON: {}}}})
 def items(
-    collection_id: str,
+    collection_id: CollectionId,
     request: Request,
     services: ServicesDep,
     bbox: Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat")] = None,
@@ -208,7 +215,12 @@ def items(
 @router.get(
     "/collections/{collection_id}/items/{feature_id}", responses={200: {"content": {GEOJSON: {}}}}
 )
-def item(collection_id: str, feature_id: int, request: Request, services: ServicesDep) -> Response:
+def item(
+    collection_id: CollectionId,
+    feature_id: Annotated[int, Path(description="1-based row number", examples=[1])],
+    request: Request,
+    services: ServicesDep,
+) -> Response:
     """One feature by id (its 1-based row number)."""
     _, _, frame = _find(services, collection_id)
     if not 1 <= feature_id <= len(frame):

@@ -58,7 +58,8 @@ def test_sites_filters_match_brute_force(api_server):
         if west <= float(r["lon"]) <= east and south <= float(r["lat"]) <= north
     ]
     got = api_server.get("/datasets/yibin/sites", bbox=f"{west},{south},{east},{north}").json()
-    assert [i["site_id"] for i in got["items"]] == inside and got["total"] == len(inside) > 0
+    assert [i["site_id"] for i in got["items"]] == inside
+    assert got["total"] == len(inside) > 0
     # unit membership by point-in-polygon on the bundled boundaries (an independent join)
     counties = gpd.read_file(YIBIN / "counties.geojson")
     changning = counties[counties["name"] == "长宁县"].geometry.iloc[0]
@@ -70,7 +71,8 @@ def test_sites_filters_match_brute_force(api_server):
     got = api_server.get("/datasets/yibin/sites", unit="511524").json()
     assert sorted(i["site_id"] for i in got["items"]) == sorted(expected)
     kinds = api_server.get("/datasets/yibin/sites", kind="karst_landscape").json()
-    assert kinds["total"] > 0 and {i["kind"] for i in kinds["items"]} == {"karst_landscape"}
+    assert kinds["total"] > 0
+    assert {i["kind"] for i in kinds["items"]} == {"karst_landscape"}
     assert api_server.get("/datasets/yibin/sites", bbox="1,2,3").status_code == 422
     assert api_server.get("/datasets/yibin/sites", bbox="5,0,1,1").status_code == 422
 
@@ -131,7 +133,8 @@ def test_overlap_sort_pages_and_formats(api_server, overlaps_csv):
     assert [i["distance"] for i in got["items"]] == pytest.approx(by_distance[10:30], abs=1e-3)
     lines = api_server.get("/datasets/yibin/overlaps", format="geojson", limit=3).json()
     first = lines["features"][0]
-    assert first["geometry"]["type"] == "LineString" and lines["numberMatched"] == len(overlaps_csv)
+    assert first["geometry"]["type"] == "LineString"
+    assert lines["numberMatched"] == len(overlaps_csv)
     sites = {r["site_id"]: r for r in read_reference_sites()}
     start = sites[first["properties"]["site_a"]]
     assert first["geometry"]["coordinates"][0] == pytest.approx(
@@ -140,7 +143,8 @@ def test_overlap_sort_pages_and_formats(api_server, overlaps_csv):
     text = api_server.get("/datasets/yibin/overlaps", format="csv", limit=1000).text
     assert len(list(csv.DictReader(io.StringIO(text)))) == len(overlaps_csv)
     wrong = api_server.get("/datasets/yibin/overlaps", neighbour="511528")
-    assert wrong.status_code == 422 and "needs 'unit'" in wrong.json()["message"]
+    assert wrong.status_code == 422
+    assert "needs 'unit'" in wrong.json()["message"]
 
 
 def test_groups_clusters_and_indicators(api_server, published):
@@ -156,7 +160,8 @@ def test_groups_clusters_and_indicators(api_server, published):
     balance = api_server.get("/datasets/yibin/indicators", section="balance").json()
     assert 0 <= balance["gini"] <= 1
     missing = api_server.get("/datasets/yibin/indicators", section="nothing")
-    assert missing.status_code == 404 and "balance" in missing.json()["message"]
+    assert missing.status_code == 404
+    assert "balance" in missing.json()["message"]
     table = api_server.get("/datasets/yibin/indicators", format="csv").text
     assert len(list(csv.DictReader(io.StringIO(table)))) == 27
 
@@ -189,16 +194,22 @@ def test_unit_report_neighbours_and_their_overlaps(api_server, published, overla
 
 def test_map_and_report_pages(api_server):
     page = api_server.get("/datasets/yibin/map", lang="en", layers="units,sites")
-    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-    assert "cdn.jsdelivr" not in page.text and 'src="/static/leaflet/dist/leaflet.js"' in page.text
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
+    assert "cdn.jsdelivr" not in page.text
+    assert 'src="/static/leaflet/dist/leaflet.js"' in page.text
     overlays = re.search(r"overlays :\s*{([^}]*)}", page.text).group(1)
     assert re.findall(r'"([^"]+)" :', overlays) == ["Units (endowment)", "Tourism sites"]
     for src in set(re.findall(r'(?:src|href)="(/static/[^"]+)"', page.text)):
         assert api_server.get(src).status_code == 200, src
     bad = api_server.get("/datasets/yibin/map", layers="units,nothing")
-    assert bad.status_code == 422 and "nothing" in bad.json()["message"]
+    assert bad.status_code == 422
+    assert "nothing" in bad.json()["message"]
+    keyless = api_server.get("/datasets/yibin/map", basemap="tianditu")
+    assert keyless.status_code == 422 and "TIANDITU_KEY" in keyless.json()["message"]
     report = api_server.get("/datasets/yibin/report", lang="en")
-    assert report.status_code == 200 and "Methods" in report.text
+    assert report.status_code == 200
+    assert "Methods" in report.text
     assert api_server.get("/static/../../../etc/passwd").status_code == 404
     assert api_server.get("/static/leaflet/package.json").status_code == 404
 
@@ -219,5 +230,6 @@ def test_errors_are_json_sentences(api_server, path, status):
     response = api_server.get(path)
     assert response.status_code == status
     body = response.json()
-    assert body["status"] == status and len(body["message"]) > 20
+    assert body["status"] == status
+    assert len(body["message"]) > 20
     assert "Traceback" not in response.text

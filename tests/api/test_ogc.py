@@ -21,7 +21,8 @@ def test_landing_conformance_and_collections(api_server):
     assert {f"yibin-{layer}" for layer in LAYERS} <= ids
     one = api_server.get("/ogc/collections/yibin-sites").json()
     west, south, east, north = one["extent"]["spatial"]["bbox"][0]
-    assert 103 < west < east < 107 and 27 < south < north < 30
+    assert 103 < west < east < 107
+    assert 27 < south < north < 30
     assert api_server.get("/ogc/collections/yibin-nothing").status_code == 404
 
 
@@ -30,7 +31,8 @@ def test_items_pages_follow_next_links(api_server):
     while url:
         page = api_server.get(url.replace(api_server.base, "")).json()
         seen.extend(f["id"] for f in page["features"])
-        assert page["numberMatched"] == 64 and page["numberReturned"] == len(page["features"])
+        assert page["numberMatched"] == 64
+        assert page["numberReturned"] == len(page["features"])
         url = next((link["href"] for link in page["links"] if link["rel"] == "next"), None)
         pages += 1
     assert (pages, seen) == (3, list(range(1, 65)))
@@ -65,4 +67,5 @@ def test_gdal_bbox_filter_matches_brute_force(api_server, published):
     sites = pyogrio.read_dataframe(published / "results.gpkg", layer="sites")
     inside = sites[sites.geometry.intersects(shapely.box(*box))]
     got = pyogrio.read_dataframe(f"OAPIF:{api_server.base}/ogc", layer="yibin-sites", bbox=box)
-    assert sorted(got["site_id"]) == sorted(inside["site_id"]) and len(got) > 0
+    assert sorted(got["site_id"]) == sorted(inside["site_id"])
+    assert len(got) > 0

@@ -206,7 +206,8 @@ def test_map_and_report_pages(api_server):
     assert bad.status_code == 422
     assert "nothing" in bad.json()["message"]
     keyless = api_server.get("/datasets/yibin/map", basemap="tianditu")
-    assert keyless.status_code == 422 and "TIANDITU_KEY" in keyless.json()["message"]
+    assert keyless.status_code == 422
+    assert "TIANDITU_KEY" in keyless.json()["message"]
     report = api_server.get("/datasets/yibin/report", lang="en")
     assert report.status_code == 200
     assert "Methods" in report.text

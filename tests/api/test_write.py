@@ -53,7 +53,8 @@ def test_upload_is_analysed_in_a_job(api_server):
     assert body["dataset_id"] == "yibin-2"  # a server-made slug; "yibin" is taken
     job = api_server.wait_job(body["job"]["id"])
     assert job["status"] == "succeeded", job
-    assert job["progress"] == 1.0 and "overlaps" in job["timings"]
+    assert job["progress"] == 1.0
+    assert "overlaps" in job["timings"]
     detail = api_server.get("/datasets/yibin-2").json()
     assert detail["counts"]["sites"] == len(read_reference_sites())
     assert detail["origin"] == "upload"
@@ -85,16 +86,17 @@ def test_reanalyse_with_params_then_delete(api_server):
             "key 'market_minutes' in [params] is invalid: Input should be greater than 0"
         )
         unknown = client.post("/datasets/yibin-2/analyze", json={"params": {"speed": 1}})
-        assert (
-            unknown.status_code == 422 and "unknown parameter 'speed'" in unknown.json()["message"]
-        )
+        assert unknown.status_code == 422
+        assert "unknown parameter 'speed'" in unknown.json()["message"]
         started = client.post("/datasets/yibin-2/analyze", json={"params": {"market_minutes": 15}})
         assert started.status_code == 202
         busy = client.post("/datasets/yibin-2/analyze", json={})
-        assert busy.status_code == 409 and "/jobs/" in busy.json()["message"]
+        assert busy.status_code == 409
+        assert "/jobs/" in busy.json()["message"]
         assert client.delete("/datasets/yibin-2").status_code == 409
         job = api_server.wait_job(started.json()["job"]["id"])
-        assert job["status"] == "succeeded" and job["params"] == {"market_minutes": 15}
+        assert job["status"] == "succeeded"
+        assert job["params"] == {"market_minutes": 15}
         expected = [r for r in before if float(r["distance"]) <= 15]
         got = api_server.get("/datasets/yibin-2/overlaps", limit=1000).json()
         assert 0 < got["total"] == len(expected) < len(before)
@@ -183,7 +185,8 @@ def test_unsafe_uploads_are_refused_and_leave_nothing(api_server, case):
     response = _upload(api_server, data)
     assert response.status_code == status, response.text
     body = response.json()
-    assert body["status"] == status and words in body["message"]
+    assert body["status"] == status
+    assert words in body["message"]
     assert str(api_server.home) not in body["message"]  # no server paths in messages
     assert _state(api_server) == before
 
@@ -204,7 +207,8 @@ def test_streamed_bodies_over_the_limit_stop_early(api_server):
             content=chunks(),
             headers={"Content-Type": "multipart/form-data; boundary=x"},
         )
-        assert response.status_code == 413 and "TIA_MAX_UPLOAD_MB" in response.json()["message"]
+        assert response.status_code == 413
+        assert "TIA_MAX_UPLOAD_MB" in response.json()["message"]
         big = client.post("/datasets/yibin/analyze", json={"params": {"x": "y" * 2_000_000}})
         assert big.status_code == 413
     assert _state(api_server) == before

@@ -15,12 +15,13 @@ $(STAMP): pyproject.toml maps/web/package-lock.json
 	cd maps/web && npm ci --no-audit --no-fund --loglevel=error
 	@touch $(STAMP)
 
-# Debian's Chromium (and CJK fonts for Chinese labels) for tests/browser; installed when root
+# Debian's Chromium (and CJK fonts for Chinese labels) for tests/browser, and wrk for the API
+# benchmark; installed when root
 browser-deps:
-	@if command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "CJK"; then :; \
+	@if command -v chromium >/dev/null && command -v wrk >/dev/null && fc-list 2>/dev/null | grep -qi "CJK"; then :; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
-	else echo "tests/browser need Debian's chromium and fonts-noto-cjk: sudo apt-get install chromium fonts-noto-cjk"; fi
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk wrk; \
+	else echo "tests/browser and the API benchmark need Debian's chromium, fonts-noto-cjk and wrk: sudo apt-get install chromium fonts-noto-cjk wrk"; fi
 
 install: $(STAMP)
 

@@ -10,22 +10,26 @@ from __future__ import annotations
 import json
 import pickle
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
+from fastapi import Response
 
 from api.store import DatasetRecord, Store
+from api.tables import Table
 from api.worker import PICKLE_NAME
 from geo.results import Results
 
 __all__ = ["Catalog", "Published"]
 
 _MAX_PAGES = 16
+_CACHE_BYTES = 64 * 1024**2  # answers kept per run
+_CACHE_ENTRY_BYTES = 1024**2
 
 
 @dataclass
@@ -36,6 +40,8 @@ class Published:
     results: Results
     run: dict[str, Any]
     _pages: dict[tuple[Any, ...], str] = field(default_factory=dict)
+    _answers: OrderedDict[str, tuple[bytes, dict[str, str]]] = field(default_factory=OrderedDict)
+    _answer_bytes: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -48,22 +54,34 @@ class Published:
                 results = pickle.load(source)  # written by this server's own worker
         except FileNotFoundError:
             return None
-        return cls(record=record, results=results, run=run)
+        published = cls(record=record, results=results, run=run)
+        published.sites, published.overlaps  # noqa: B018 - derived now, off the event loop
+        return published
 
     @cached_property
-    def sites(self) -> gpd.GeoDataFrame:
-        """Sites with ``lon``/``lat`` columns beside the geometry."""
+    def sites(self) -> Table:
+        """Sites with ``lon``/``lat`` columns."""
         sites = self.results.sites
-        return sites.assign(lon=sites.geometry.x, lat=sites.geometry.y)
+        return Table.of(sites.assign(lon=sites.geometry.x, lat=sites.geometry.y))
 
     @cached_property
-    def overlaps(self) -> gpd.GeoDataFrame:
+    def overlaps(self) -> Table:
         """Overlap pairs (lines between the two sites), strongest first."""
         pairs = self.results.overlap_pairs
         if pairs is None:
-            return gpd.GeoDataFrame({"score": []}, geometry=[], crs="EPSG:4326")
+            return Table(pd.DataFrame({"score": pd.Series(dtype=float)}))
         order = np.argsort(-pairs["score"].to_numpy(), kind="stable")
-        return pairs.iloc[order].reset_index(drop=True)
+        return Table.of(pairs.iloc[order])
+
+    @cached_property
+    def overlap_groups(self) -> Table:
+        """Groups of sites joined by strong overlaps."""
+        return Table.of(self.results.overlap_groups)
+
+    @cached_property
+    def clusters(self) -> Table:
+        """Resource clusters with their hulls."""
+        return Table.of(self.results.clusters)
 
     @cached_property
     def neighbours(self) -> pd.DataFrame:
@@ -72,6 +90,31 @@ class Published:
         there = borders.rename(columns={"unit_a": "unit_id", "unit_b": "neighbour_id"})
         back = borders.rename(columns={"unit_b": "unit_id", "unit_a": "neighbour_id"})
         return pd.concat([there, back], ignore_index=True)
+
+    def answer(self, key: str, build: Callable[[], Response]) -> Response:
+        """Return the answer to a read request, built once per run and kept (LRU, 64 MB).
+
+        A run never changes once published, so the same request gets the same bytes; a new
+        run is a new :class:`Published` with an empty cache.
+        """
+        with self._lock:
+            hit = self._answers.get(key)
+            if hit is not None:
+                self._answers.move_to_end(key)
+        if hit is not None:
+            return Response(hit[0], headers=hit[1])
+        response = build()
+        body = bytes(response.body)
+        if len(body) <= _CACHE_ENTRY_BYTES:
+            headers = {k: v for k, v in response.headers.items() if k != "content-length"}
+            with self._lock:
+                if key not in self._answers:
+                    self._answers[key] = (body, headers)
+                    self._answer_bytes += len(body)
+                while self._answer_bytes > _CACHE_BYTES:
+                    _, (old, _) = self._answers.popitem(last=False)
+                    self._answer_bytes -= len(old)
+        return response
 
     def page(self, key: tuple[Any, ...], render: Callable[[], str]) -> str:
         """Return a rendered page (map or report), rendering it once per key."""
@@ -96,6 +139,10 @@ class Catalog:
         self.store = store
         self._loaded: dict[str, Published] = {}
         self._lock = threading.Lock()
+
+    def loaded(self, dataset_id: str) -> Published | None:
+        """Return a dataset's run when it is already in memory (never touches the disk)."""
+        return self._loaded.get(dataset_id)
 
     def get(self, dataset_id: str) -> Published | None:
         """Return a dataset's last good run, or None (unknown dataset, or not analysed yet)."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from api.catalog import Catalog, Published
 from api.jobs import JobRunner
@@ -27,7 +28,7 @@ class Services:
     runner: JobRunner
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     """Return the app's services (set up at start-up)."""
     return request.app.state.services
 
@@ -36,11 +37,17 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 DatasetId = Annotated[str, Path(description="dataset id (see GET /datasets)", examples=["yibin"])]
 
 
-def published(dataset_id: DatasetId, services: ServicesDep) -> Published:
+async def published(dataset_id: DatasetId, services: ServicesDep) -> Published:
     """Return a dataset's last good run, or answer 404 saying why there is none."""
-    run = services.catalog.get(dataset_id)
+    run = services.catalog.loaded(dataset_id)
+    if run is None:  # not in memory yet: load it (or learn why not) off the event loop
+        run = await run_in_threadpool(services.catalog.get, dataset_id)
     if run is not None:
         return run
+    return await run_in_threadpool(_explain_missing, services, dataset_id)
+
+
+def _explain_missing(services: Services, dataset_id: str) -> NoReturn:
     if services.store.dataset(dataset_id) is None:
         raise HTTPException(404, f"no dataset '{dataset_id}'; GET /datasets lists them")
     jobs = services.store.active_jobs(dataset_id)

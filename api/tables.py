@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
-from fastapi import Response
+from fastapi import HTTPException, Response
 from pydantic import BaseModel
 
-__all__ = ["GEOJSON", "TABLE_FORMATS", "Format", "Page", "table_response"]
+__all__ = ["GEOJSON", "TABLE_FORMATS", "Format", "Page", "Table", "table_response"]
 
 Format = Literal["json", "csv", "geojson"]
 GEOJSON = "application/geo+json"
@@ -36,19 +38,57 @@ class Page(BaseModel):
     items: list[dict[str, Any]]
 
 
-def _attributes(frame: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+@dataclass(frozen=True)
+class Table:
+    """A table's attributes and, for layers, its geometry beside them (aligned by position).
+
+    Kept apart so that a JSON or CSV page never touches geometries.
+    """
+
+    attributes: pd.DataFrame
+    geometry: gpd.GeoSeries | None = None
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame | None) -> Table:
+        """Split a (Geo)DataFrame; an absent table becomes an empty one."""
+        if frame is None:
+            return cls(pd.DataFrame())
+        frame = frame.reset_index(drop=True)
+        if isinstance(frame, gpd.GeoDataFrame):
+            return cls(pd.DataFrame(frame.drop(columns=frame.geometry.name)), frame.geometry)
+        return cls(frame)
+
+    def __len__(self) -> int:
+        """Return the number of rows."""
+        return len(self.attributes)
+
+    def equals(self, column: str, value: object) -> np.ndarray:
+        """Rows whose ``column`` equals ``value`` (a boolean mask)."""
+        return (self.attributes[column] == value).to_numpy(dtype=bool, na_value=False)
+
+    def values(self, column: str) -> np.ndarray:
+        """One column as a NumPy array."""
+        return self.attributes[column].to_numpy()
 
 
 def table_response(
-    frame: pd.DataFrame, *, limit: int, offset: int, fmt: Format, name: str
+    table: Table,
+    rows: np.ndarray | None = None,
+    *,
+    limit: int,
+    offset: int,
+    fmt: Format,
+    name: str,
 ) -> Response:
-    """Answer with rows ``offset .. offset + limit`` of a filtered table.
+    """Answer with one page of the chosen rows of a table.
 
     Parameters
     ----------
-    frame
-        The rows matching the request's filters, in order (a GeoDataFrame for GeoJSON).
+    table
+        The whole table.
+    rows
+        Positions of the rows matching the request, in answer order (None: every row, in
+        table order).
     limit, offset
         The page.
     fmt
@@ -58,11 +98,12 @@ def table_response(
     name
         File name (without extension) suggested for CSV downloads.
     """
-    total = len(frame)
-    page = frame.iloc[offset : offset + limit]
+    total = len(table) if rows is None else len(rows)
+    picked = slice(offset, offset + limit) if rows is None else rows[offset : offset + limit]
+    page = table.attributes.iloc[picked]
     if fmt == "csv":
         return Response(
-            _attributes(page).to_csv(index=False),
+            page.to_csv(index=False),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": f'attachment; filename="{name}.csv"',
@@ -70,9 +111,12 @@ def table_response(
             },
         )
     if fmt == "geojson":
-        collection = json.loads(gpd.GeoDataFrame(page).to_json(na="null", drop_id=True))
+        if table.geometry is None:
+            raise HTTPException(422, f"{name} have no geometry; ask for format=json or csv")
+        layer = gpd.GeoDataFrame(page, geometry=table.geometry.iloc[picked].values, crs=4326)
+        collection = json.loads(layer.to_json(na="null", drop_id=True))
         collection.update(numberMatched=total, numberReturned=len(page))
         return Response(json.dumps(collection, ensure_ascii=False), media_type=GEOJSON)
-    items = _attributes(page).to_json(orient="records", force_ascii=False)
+    items = page.to_json(orient="records", force_ascii=False)
     body = f'{{"total":{total},"limit":{limit},"offset":{offset},"items":{items}}}'
     return Response(body, media_type="application/json")

@@ -35,6 +35,8 @@ from sklearn.cluster import DBSCAN
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from api_overlaps import bench_api_overlaps  # noqa: E402  (benchmarks/ is on sys.path)
+
 from geo.admin import assign_units  # noqa: E402
 from geo.clusters import ClusterSettings, cluster_sites, describe_clusters  # noqa: E402
 from geo.coords import gcj02_to_wgs84, local_projected_crs, wgs84_to_gcj02  # noqa: E402
@@ -524,6 +526,9 @@ def main() -> None:
         "map_100k": lambda: bench_map(n(100_000)),
         "pipeline_demo": bench_pipeline_demo,
         "pipeline_national": lambda: bench_pipeline_national(n(1_000_000), 290 if QUICK else 2900),
+        "api_overlaps": lambda: bench_api_overlaps(
+            OUT, n(100_000) if QUICK else 100_000, 29 if QUICK else 290, 3 if QUICK else 30
+        ),
     }
     results = []
     print(f"{'entry':<22}{'n':>9}{'ours_s':>10}{'baseline_s':>12}{'ratio':>9}  baseline")

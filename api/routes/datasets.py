@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.catalog import Published
@@ -79,7 +79,7 @@ def dataset_summary(services: Services, record: DatasetRecord, full: bool) -> di
 
 
 @router.get("/health", tags=["service"])
-def health() -> dict[str, str]:
+async def health() -> dict[str, str]:
     """Liveness and version."""
     return {"status": "ok", "version": __version__}
 
@@ -127,8 +127,9 @@ BBox = Annotated[
     responses=TABLE_FORMATS,
     tags=["datasets"],
 )
-def sites(
+async def sites(
     run: Run,
+    request: Request,
     bbox: BBox = None,
     unit: Annotated[str | None, Query(description="unit id")] = None,
     kind: Annotated[str | None, Query(description="resource kind id")] = None,
@@ -137,18 +138,32 @@ def sites(
     format: TableFormat = "json",
 ) -> Response:
     """Normalised sites, filtered by bounding box, unit and kind."""
-    frame = run.sites
-    mask = np.ones(len(frame), dtype=bool)
-    box = _bbox(bbox)
-    if box is not None:
-        lon, lat = frame["lon"].to_numpy(), frame["lat"].to_numpy()
-        mask &= (lon >= box[0]) & (lon <= box[2]) & (lat >= box[1]) & (lat <= box[3])
-    if unit is not None:
-        mask &= (frame["unit_id"] == unit).to_numpy()
-    if kind is not None:
-        mask &= (frame["kind"] == kind).to_numpy()
-    chosen = frame if mask.all() else frame[mask]
-    return table_response(chosen, limit=limit, offset=offset, fmt=format, name="sites")
+
+    def build() -> Response:
+        table = run.sites
+        mask = None
+        box = _bbox(bbox)
+        if box is not None:
+            lon, lat = table.values("lon"), table.values("lat")
+            mask = _and(mask, (lon >= box[0]) & (lon <= box[2]) & (lat >= box[1]) & (lat <= box[3]))
+        if unit is not None:
+            mask = _and(mask, table.equals("unit_id", unit))
+        if kind is not None:
+            mask = _and(mask, table.equals("kind", kind))
+        rows = None if mask is None else np.flatnonzero(mask)
+        return table_response(table, rows, limit=limit, offset=offset, fmt=format, name="sites")
+
+    return run.answer(_cache_key(request), build)
+
+
+def _cache_key(request: Request) -> str:
+    """Key of a read request's answer: its path and query (the run is fixed per cache)."""
+    return f"{request.url.path}?{request.url.query}"
+
+
+def _and(mask: np.ndarray | None, condition: np.ndarray) -> np.ndarray:
+    """Combine filter masks (None: no filter yet)."""
+    return condition if mask is None else mask & condition
 
 
 def _has_token(column: pd.Series, token: str) -> np.ndarray:
@@ -171,8 +186,9 @@ _SORTS = {
     responses=TABLE_FORMATS,
     tags=["datasets"],
 )
-def overlaps(
+async def overlaps(
     run: Run,
+    request: Request,
     unit: Annotated[str | None, Query(description="pairs with a site in this unit")] = None,
     neighbour: Annotated[
         str | None, Query(description="with `unit`: pairs whose other site is in this unit")
@@ -187,29 +203,34 @@ def overlaps(
     format: TableFormat = "json",
 ) -> Response:
     """Duplicated-construction pairs with their scores and explanations, strongest first."""
-    frame = run.overlaps
-    mask = np.ones(len(frame), dtype=bool)
-    if neighbour is not None and unit is None:
-        raise HTTPException(422, "query parameter 'neighbour' needs 'unit' as well")
-    if unit is not None:
-        a, b = (frame["unit_a"] == unit).to_numpy(), (frame["unit_b"] == unit).to_numpy()
-        if neighbour is not None:
-            a = a & (frame["unit_b"] == neighbour).to_numpy()
-            b = b & (frame["unit_a"] == neighbour).to_numpy()
-        mask &= a | b
-    if kind is not None:
-        mask &= ((frame["kind_a"] == kind) | (frame["kind_b"] == kind)).to_numpy()
-    if theme is not None:
-        mask &= _has_token(frame["shared_themes"], theme)
-    if min_score > 0:
-        mask &= (frame["score"] >= min_score).to_numpy()
-    if cross_border_only:
-        mask &= frame["cross_border"].to_numpy(dtype=bool)
-    chosen = frame if mask.all() else frame[mask]
-    if sort != "-score":
-        column, ascending = _SORTS[sort]
-        chosen = chosen.sort_values(column, ascending=ascending, kind="stable")
-    return table_response(chosen, limit=limit, offset=offset, fmt=format, name="overlaps")
+
+    def build() -> Response:
+        table = run.overlaps
+        mask = None
+        if neighbour is not None and unit is None:
+            raise HTTPException(422, "query parameter 'neighbour' needs 'unit' as well")
+        if unit is not None:
+            a, b = table.equals("unit_a", unit), table.equals("unit_b", unit)
+            if neighbour is not None:
+                a, b = a & table.equals("unit_b", neighbour), b & table.equals("unit_a", neighbour)
+            mask = a | b
+        if kind is not None:
+            mask = _and(mask, table.equals("kind_a", kind) | table.equals("kind_b", kind))
+        if theme is not None:
+            mask = _and(mask, _has_token(table.attributes["shared_themes"], theme))
+        if min_score > 0:
+            mask = _and(mask, table.values("score") >= min_score)
+        if cross_border_only:
+            mask = _and(mask, table.values("cross_border").astype(bool))
+        rows = None if mask is None else np.flatnonzero(mask)
+        if sort != "-score":
+            column, ascending = _SORTS[sort]
+            rows = np.arange(len(table)) if rows is None else rows
+            keys = table.values(column)[rows]
+            rows = rows[np.argsort(keys if ascending else -keys, kind="stable")]
+        return table_response(table, rows, limit=limit, offset=offset, fmt=format, name="overlaps")
+
+    return run.answer(_cache_key(request), build)
 
 
 @router.get(
@@ -218,8 +239,9 @@ def overlaps(
     responses=TABLE_FORMATS,
     tags=["datasets"],
 )
-def overlap_groups(
+async def overlap_groups(
     run: Run,
+    request: Request,
     unit: Annotated[str | None, Query(description="groups with a site in this unit")] = None,
     cross_border_only: bool = False,
     limit: Limit = 100,
@@ -227,16 +249,20 @@ def overlap_groups(
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Response:
     """List groups of sites joined by strong overlaps (the same attraction built several times)."""
-    frame = run.results.overlap_groups
-    if frame is None:
-        frame = pd.DataFrame({"group_id": []})
-    mask = np.ones(len(frame), dtype=bool)
-    if unit is not None:
-        mask &= _has_token(frame["units"], unit)
-    if cross_border_only:
-        mask &= frame["cross_border"].to_numpy(dtype=bool)
-    chosen = frame if mask.all() else frame[mask]
-    return table_response(chosen, limit=limit, offset=offset, fmt=format, name="overlap_groups")
+
+    def build() -> Response:
+        table = run.overlap_groups
+        mask = None
+        if unit is not None and len(table):
+            mask = _has_token(table.attributes["units"], unit)
+        if cross_border_only and len(table):
+            mask = _and(mask, table.values("cross_border").astype(bool))
+        rows = None if mask is None else np.flatnonzero(mask)
+        return table_response(
+            table, rows, limit=limit, offset=offset, fmt=format, name="overlap_groups"
+        )
+
+    return run.answer(_cache_key(request), build)
 
 
 @router.get(
@@ -245,8 +271,9 @@ def overlap_groups(
     responses=TABLE_FORMATS,
     tags=["datasets"],
 )
-def clusters(
+async def clusters(
     run: Run,
+    request: Request,
     candidates_only: Annotated[
         bool, Query(description="only cross-border cooperation candidates")
     ] = False,
@@ -254,13 +281,19 @@ def clusters(
     offset: Offset = 0,
     format: TableFormat = "json",
 ) -> Response:
-    """Resource clusters (hulls), their units, cross-border index and candidate rank."""
-    frame = run.results.clusters
-    if frame is None:
-        raise HTTPException(404, "this run has no clusters (see /datasets/{id}: skipped)")
-    if candidates_only:
-        frame = frame[frame["candidate"].to_numpy(dtype=bool)].sort_values("rank")
-    return table_response(frame, limit=limit, offset=offset, fmt=format, name="clusters")
+    """List resource clusters (hulls), their units, cross-border index and candidate rank."""
+
+    def build() -> Response:
+        if run.results.clusters is None:
+            raise HTTPException(404, "this run has no clusters (see /datasets/{id}: skipped)")
+        table = run.clusters
+        rows = None
+        if candidates_only:
+            rows = np.flatnonzero(table.values("candidate").astype(bool))
+            rows = rows[np.argsort(table.values("rank")[rows], kind="stable")]
+        return table_response(table, rows, limit=limit, offset=offset, fmt=format, name="clusters")
+
+    return run.answer(_cache_key(request), build)
 
 
 @router.get(
@@ -319,7 +352,7 @@ def unit_report(
     if row.empty:
         raise HTTPException(404, f"no unit '{unit_id}' in this dataset; GET .../sites lists ids")
     names = dict(zip(units["unit_id"], units["name"], strict=True))
-    pairs = run.overlaps
+    pairs = run.overlaps.attributes
     mine = pairs[((pairs["unit_a"] == unit_id) | (pairs["unit_b"] == unit_id)).to_numpy()]
     other = mine["unit_b"].where(mine["unit_a"] == unit_id, mine["unit_a"])
     borders = run.neighbours[run.neighbours["unit_id"] == unit_id]

@@ -156,13 +156,25 @@ def assign_units(
 MAX_PIECES = 1_000_000
 
 
-def _boundary_segments(geom: shapely.Geometry, max_length: float) -> np.ndarray:
-    """Split a polygon's boundary into two-point segments no longer than ``max_length``."""
-    segments = []
-    for part in shapely.get_parts(shapely.segmentize(shapely.boundary(geom), max_length)):
-        xy = shapely.get_coordinates(part)
-        segments.append(shapely.linestrings(np.stack([xy[:-1], xy[1:]], axis=1)))
-    return np.concatenate(segments) if segments else np.array([], dtype=object)
+def _boundary_segments(
+    geoms: np.ndarray, max_length: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Split polygon boundaries into two-point segments no longer than ``max_length``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The segments (LineStrings, boundary order), the index of the polygon each comes from,
+        and their midpoints (x, y).
+    """
+    parts, owner = shapely.get_parts(
+        shapely.segmentize(shapely.boundary(geoms), max_length), return_index=True
+    )
+    xy, part = shapely.get_coordinates(parts, return_index=True)
+    same = part[1:] == part[:-1]  # consecutive vertices of one ring form a segment
+    start, end = xy[:-1][same], xy[1:][same]
+    segments = shapely.linestrings(np.stack([start, end], axis=1))
+    return segments, owner[part[:-1][same]], start + (end - start) / 2
 
 
 def unit_borders(units: gpd.GeoDataFrame, *, tolerance_m: float = 100.0) -> gpd.GeoDataFrame:
@@ -191,17 +203,15 @@ def unit_borders(units: gpd.GeoDataFrame, *, tolerance_m: float = 100.0) -> gpd.
     crs = local_projected_crs(tuple(units.total_bounds))
     geoms = units.to_crs(crs).geometry.values
     study = shapely.buffer(shapely.buffer(shapely.union_all(geoms), tolerance_m), -tolerance_m)
-    edges = [_boundary_segments(g, np.inf) for g in geoms] + [_boundary_segments(study, np.inf)]
-    edge_owner = np.repeat(np.arange(len(edges)), [len(e) for e in edges])  # last = outside
-    tree = shapely.STRtree(np.concatenate(edges))
+    # the last owner, len(geoms), is the outside of the study area
+    edges, edge_owner, _ = _boundary_segments(np.append(geoms, study), np.inf)
+    tree = shapely.STRtree(edges)
     # pieces of tolerance/2, but no more than MAX_PIECES in all (national extents): the
     # ownership of a stretch is then resolved to the piece length, never worse than tolerance
     perimeter = float(shapely.length(geoms).sum())
     piece_m = max(tolerance_m / 2, perimeter / MAX_PIECES)
-    pieces_by_unit = [_boundary_segments(g, piece_m) for g in geoms]
-    pieces = np.concatenate(pieces_by_unit)
-    piece_owner = np.repeat(np.arange(len(geoms)), [len(p) for p in pieces_by_unit])
-    middles = shapely.line_interpolate_point(pieces, 0.5, normalized=True)
+    pieces, piece_owner, middle_xy = _boundary_segments(geoms, piece_m)
+    middles = shapely.points(middle_xy)
     piece_idx, edge_idx = tree.query(middles, predicate="dwithin", distance=tolerance_m)
     other = edge_owner[edge_idx]
     keep = other != piece_owner[piece_idx]
@@ -215,16 +225,25 @@ def unit_borders(units: gpd.GeoDataFrame, *, tolerance_m: float = 100.0) -> gpd.
     # nearest owner per piece; on a tie a unit wins over the outside (sorted before it)
     nearest = near.sort_values(["piece", "dist", "other"]).drop_duplicates("piece")
     nearest = nearest[nearest["other"] < len(geoms)]
+    # one line per (unit, neighbour): its pieces in boundary order, merged in one vectorised pass
+    piece = nearest["piece"].to_numpy()
+    owner, other_unit = piece_owner[piece], nearest["other"].to_numpy()
+    order = np.lexsort((piece, other_unit, owner))
+    pair = owner[order] * len(geoms) + other_unit[order]
+    starts = np.ones(len(pair), dtype=bool)
+    starts[1:] = pair[1:] != pair[:-1]
+    first = np.flatnonzero(starts)
+    lines = shapely.multilinestrings(pieces[piece[order]], indices=np.cumsum(starts) - 1)
     ids = units["unit_id"].to_numpy()
-    rows = []
-    for (owner, other_unit), group in nearest.groupby(
-        [piece_owner[nearest["piece"].to_numpy()], nearest["other"].to_numpy()]
-    ):
-        line = shapely.line_merge(shapely.multilinestrings(pieces[group["piece"].to_numpy()]))
-        # drop the vertices the cutting added on straight stretches (the shape moves < 1 m)
-        rows.append((ids[owner], ids[other_unit], shapely.simplify(line, 1.0)))
     borders = gpd.GeoDataFrame(
-        rows or None, columns=["unit_id", "neighbour_id", "geometry"], geometry="geometry", crs=crs
+        {
+            "unit_id": ids[owner[order][first]],
+            "neighbour_id": ids[other_unit[order][first]],
+            # drop the vertices the cutting added on straight stretches (the shape moves < 1 m)
+            "geometry": shapely.simplify(shapely.line_merge(lines), 1.0),
+        },
+        geometry="geometry",
+        crs=crs,
     )
     borders = borders[borders.length > tolerance_m].to_crs(WGS84).reset_index(drop=True)
     borders.insert(2, "length_km", geodesic_lengths(borders.geometry.values) / 1000.0)

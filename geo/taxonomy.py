@@ -17,7 +17,6 @@ import math
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,10 +79,10 @@ class Kind:
 
 @dataclass(frozen=True)
 class Taxonomy:
-    """Kinds in priority order and theme patterns."""
+    """Kinds in priority order and the keywords of each theme."""
 
     kinds: dict[str, Kind]
-    themes: dict[str, re.Pattern[str]]
+    themes: dict[str, tuple[str, ...]]
 
 
 def load_taxonomy(
@@ -118,7 +117,7 @@ def load_taxonomy(
     themes = {t: list(words) for t, words in raw["themes"].items()}
     for keyword, theme in (theme_keywords or {}).items():
         themes.setdefault(theme, []).append(keyword)
-    return Taxonomy(kinds=kinds, themes={t: keyword_pattern(w) for t, w in themes.items()})
+    return Taxonomy(kinds=kinds, themes={t: tuple(w) for t, w in themes.items()})
 
 
 def grade_weight(grades: pd.Series, weights: tuple[float, ...] | list[float]) -> np.ndarray:
@@ -163,18 +162,33 @@ def _by_osm(tags_json: str, taxonomy: Taxonomy) -> str | None:
     return None
 
 
-def _theme_finder(taxonomy: Taxonomy) -> Callable[[str], frozenset[str]]:
-    """Themes of a text; one search for "any theme" first, as most names carry none."""
-    patterns = taxonomy.themes
-    any_theme = re.compile("|".join(f"(?:{p.pattern})" for p in patterns.values()), re.IGNORECASE)
-    none: frozenset[str] = frozenset()
+class _ThemeFinder:
+    """Themes of texts; one search for "any theme" first, as most names carry none."""
 
-    def themes_of(text: str) -> frozenset[str]:
-        if not any_theme.search(text):
-            return none
-        return frozenset(theme for theme, pattern in patterns.items() if pattern.search(text))
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.patterns = {theme: keyword_pattern(words) for theme, words in taxonomy.themes.items()}
+        # "any theme" as flat alternations: caseless keywords (Chinese) without IGNORECASE,
+        # which lets the regex engine skip ahead (ten times faster than one case-blind pattern)
+        words = {w for ws in taxonomy.themes.values() for w in ws}
+        caseless = sorted(w for w in words if not w.isascii() and w.lower() == w == w.upper())
+        cased = sorted(words - set(caseless))
+        self.any = [
+            re.compile("|".join(re.escape(w) for w in sorted(caseless, key=len, reverse=True))),
+            keyword_pattern(cased),
+        ]
 
-    return themes_of
+    def _any(self, text: str) -> bool:
+        return any(pattern.search(text) for pattern in self.any)
+
+    def __call__(self, text: str) -> frozenset[str]:
+        """Return the themes whose keywords occur in ``text``."""
+        if not self._any(text):
+            return frozenset()
+        return frozenset(theme for theme, pattern in self.patterns.items() if pattern.search(text))
+
+    def rows_with_any(self, texts: list[str]) -> np.ndarray:
+        """Positions of the texts holding any theme keyword."""
+        return np.array([i for i, text in enumerate(texts) if self._any(text)], dtype=np.int64)
 
 
 def classify_sites(
@@ -229,17 +243,24 @@ def classify_sites(
     declared = (
         out["themes"].fillna("").astype(str) if "themes" in out else pd.Series("", index=out.index)
     )
-    themes_of = _theme_finder(taxonomy)
+    themes_of = _ThemeFinder(taxonomy)
     by_category = {c: themes_of(c) for c in category.unique()}
     # most sites add nothing to their category's themes: join those once per category
     themes = category.map({c: ";".join(sorted(t)) for c, t in by_category.items()})
-    from_names = [themes_of(n) for n in names]
-    extra = np.flatnonzero(np.array([bool(t) for t in from_names]) | (declared != "").to_numpy())
+    texts = names.tolist()
+    from_names = {i: themes_of(texts[i]) for i in themes_of.rows_with_any(texts).tolist()}
+    named = np.fromiter(from_names, dtype=np.int64, count=len(from_names))
+    extra = np.union1d(named, np.flatnonzero((declared != "").to_numpy()))
+    none: frozenset[str] = frozenset()
     themes.iloc[extra] = [
         ";".join(
-            sorted(from_names[i] | by_category[category.iloc[i]] | split_themes(declared.iloc[i]))
+            sorted(
+                from_names.get(i, none)
+                | by_category[category.iloc[i]]
+                | split_themes(declared.iloc[i])
+            )
         )
-        for i in extra
+        for i in extra.tolist()
     ]
     out["themes"] = themes.to_numpy(dtype=object)
     warnings = []

@@ -58,11 +58,17 @@ def keyword_pattern(keywords: list[str] | tuple[str, ...]) -> re.Pattern[str]:
     re.Pattern
         Never matches when ``keywords`` is empty.
     """
-    parts = [
+    ordered = sorted(keywords, key=len, reverse=True)
+    # keywords without case (Chinese) stay outside the case-blind group: the regex engine can
+    # then skip ahead to their characters, several times faster on long lists of names
+    caseless = [re.escape(k) for k in ordered if not k.isascii() and k.lower() == k == k.upper()]
+    cased = [
         rf"\b{re.escape(k)}\b" if k.isascii() else re.escape(k)
-        for k in sorted(keywords, key=len, reverse=True)
+        for k in ordered
+        if k.isascii() or k.lower() != k or k.upper() != k
     ]
-    return re.compile("|".join(parts) or r"(?!)", re.IGNORECASE)
+    parts = caseless + ([f"(?i:{'|'.join(cased)})"] if cased else [])
+    return re.compile("|".join(parts) or r"(?!)")
 
 
 @dataclass(frozen=True)
@@ -167,28 +173,17 @@ class _ThemeFinder:
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.patterns = {theme: keyword_pattern(words) for theme, words in taxonomy.themes.items()}
-        # "any theme" as flat alternations: caseless keywords (Chinese) without IGNORECASE,
-        # which lets the regex engine skip ahead (ten times faster than one case-blind pattern)
-        words = {w for ws in taxonomy.themes.values() for w in ws}
-        caseless = sorted(w for w in words if not w.isascii() and w.lower() == w == w.upper())
-        cased = sorted(words - set(caseless))
-        self.any = [
-            re.compile("|".join(re.escape(w) for w in sorted(caseless, key=len, reverse=True))),
-            keyword_pattern(cased),
-        ]
-
-    def _any(self, text: str) -> bool:
-        return any(pattern.search(text) for pattern in self.any)
+        self.any = keyword_pattern([w for words in taxonomy.themes.values() for w in words])
 
     def __call__(self, text: str) -> frozenset[str]:
         """Return the themes whose keywords occur in ``text``."""
-        if not self._any(text):
+        if not self.any.search(text):
             return frozenset()
         return frozenset(theme for theme, pattern in self.patterns.items() if pattern.search(text))
 
     def rows_with_any(self, texts: list[str]) -> np.ndarray:
         """Positions of the texts holding any theme keyword."""
-        return np.array([i for i, text in enumerate(texts) if self._any(text)], dtype=np.int64)
+        return np.array([i for i, t in enumerate(texts) if self.any.search(t)], dtype=np.int64)
 
 
 def classify_sites(

@@ -122,7 +122,7 @@ def assign_units(
     inside = chosen < none
     safe = np.where(inside, chosen, 0)
     unit_ids = np.where(inside, units["unit_id"].to_numpy()[safe], "").astype(object)
-    out = sites.copy()
+    out = sites.copy(deep=False)  # only whole columns are set below
     out["unit_id"] = unit_ids
     out["unit_name"] = np.where(inside, units["name"].to_numpy()[safe], "")
     warnings: list[RunWarning] = []
@@ -306,7 +306,7 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
         A copy of ``sites`` with ``border_km`` (NaN outside units or for a unit without
         neighbours) and ``border_unit`` (the neighbour across that border).
     """
-    out = sites.copy()
+    out = sites.copy(deep=False)  # only whole columns are set below
     out["border_km"] = np.nan
     out["border_unit"] = ""
     if borders.empty or sites.empty:

@@ -212,7 +212,7 @@ def classify_sites(
         A copy with ``kind``, ``kind_source`` (manifest, category, osm, name or none),
         ``gb_class`` and ``themes`` (``;``-joined), and the warnings.
     """
-    out = sites.copy()
+    out = sites.copy(deep=False)  # only whole columns are set below
     category = out["category_raw"].fillna("").astype(str)
     kind = pd.Series(category.map(category_kinds or {}).to_numpy(dtype=object), index=out.index)
     source = pd.Series(None, index=out.index, dtype=object)

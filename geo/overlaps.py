@@ -197,7 +197,7 @@ def _explanations(
     j: np.ndarray,
     by_road: bool,
 ) -> pd.Series:
-    """One sentence per pair a planner can read aloud (built column-wise, not row by row)."""
+    """One sentence per pair a planner can read aloud (one formatting pass over the pairs)."""
     if pairs.empty:
         return pd.Series(dtype=object)
     names = units.set_index("unit_id")
@@ -206,46 +206,45 @@ def _explanations(
     grades = sites["a_grade"].to_numpy()
     units_of = sites["unit_id"].to_numpy(dtype=object)
 
-    def who(rows: np.ndarray, name: pd.Series) -> np.ndarray:
+    def who(rows: np.ndarray, name: pd.Series) -> list[str]:
         # only the sites in pairs are formatted, not the whole table
-        en = pd.Series(english[rows], dtype=object).fillna("")
-        en = en.where(en == "", " " + en).to_numpy(dtype=object)
-        grade = np.array([f"{g}A" if g > 0 else "not graded" for g in grades[rows]], dtype=object)
+        en = pd.Series(english[rows], dtype=object).fillna("").tolist()
         unit = pd.Series(units_of[rows], dtype=object).map(label).fillna("outside the units")
-        return (
-            name.to_numpy(dtype=object)
-            + en
-            + " ("
-            + unit.to_numpy(dtype=object)
-            + ", "
-            + grade
-            + ")"
-        )
+        grade = [f"{g}A" if g > 0 else "not graded" for g in grades[rows].tolist()]
+        return [
+            f"{n} {e} ({u}, {g})" if e else f"{n} ({u}, {g})"
+            for n, e, u, g in zip(name.tolist(), en, unit.tolist(), grade, strict=True)
+        ]
 
-    kind_en = pairs["shared_kind"].map({k: v.en for k, v in taxonomy.kinds.items()}).fillna("")
-    themes = pairs["shared_themes"].str.replace(";", ", ")
-    plural = np.where(pairs["shared_themes"].str.contains(";"), "s", "")
-    what = np.where(
-        pairs["shared_kind"] != "",
-        "are the same kind of resource (" + kind_en + ")",
-        "share the theme" + plural + " " + themes,
-    ).astype(object)
-    if by_road:
-        far = pairs["distance"].map("{:.0f}".format) + " min apart by road"
-    else:
-        road_km = pairs["distance"] * settings.circuity
-        estimate = np.where(
-            road_km >= 10, road_km.map("{:.0f}".format), road_km.map("{:.1f}".format)
+    kinds_en = {k: v.en for k, v in taxonomy.kinds.items()}
+
+    def what(kind: str, themes: str) -> str:
+        if kind:
+            return f"are the same kind of resource ({kinds_en.get(kind, '')})"
+        plural = "s" if ";" in themes else ""
+        return f"share the theme{plural} {themes.replace(';', ', ')}"
+
+    def far(distance: float) -> str:
+        if by_road:
+            return f"{distance:.0f} min apart by road"
+        road_km = distance * settings.circuity
+        estimate = f"{road_km:.0f}" if road_km >= 10 else f"{road_km:.1f}"
+        return f"{distance:.1f} km apart (about {estimate} km by road)"
+
+    text = [
+        f"{a} and {b} {what(kind, themes)}, {far(distance)}, "
+        f"{'across a border' if cross else 'in the same unit'}: overlap score {score:.0f}/100."
+        for a, b, kind, themes, distance, cross, score in zip(
+            who(i, pairs["name_a"]),
+            who(j, pairs["name_b"]),
+            pairs["shared_kind"].tolist(),
+            pairs["shared_themes"].tolist(),
+            pairs["distance"].tolist(),
+            pairs["cross_border"].tolist(),
+            pairs["score"].tolist(),
+            strict=True,
         )
-        far = (
-            pairs["distance"].map("{:.1f}".format) + " km apart (about " + estimate + " km by road)"
-        )
-    border = np.where(pairs["cross_border"], "across a border", "in the same unit").astype(object)
-    score = pairs["score"].map("{:.0f}".format).to_numpy(dtype=object)
-    text = (
-        who(i, pairs["name_a"]) + " and " + who(j, pairs["name_b"]) + " " + what + ", "
-        + far.to_numpy(dtype=object) + ", " + border + ": overlap score " + score + "/100."
-    )  # fmt: skip
+    ]
     return pd.Series(text, index=pairs.index, dtype=object)
 
 

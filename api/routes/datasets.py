@@ -27,6 +27,12 @@ Run = Annotated[Published, Depends(published)]
 Limit = Annotated[int, Query(ge=1, le=10_000, description="rows per page")]
 Offset = Annotated[int, Query(ge=0, le=2**31, description="rows skipped")]
 TableFormat = Annotated[Format, Query(description="json (default), csv or geojson")]
+#: What every table route declares: the page model, its CSV/GeoJSON forms and its tag.
+_TABLE_ROUTE: dict[str, Any] = {
+    "response_model": Page,
+    "responses": TABLE_FORMATS,
+    "tags": ["datasets"],
+}
 _HTML: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "HTML page"}
 }
@@ -121,12 +127,7 @@ BBox = Annotated[
 ]
 
 
-@router.get(
-    "/datasets/{dataset_id}/sites",
-    response_model=Page,
-    responses=TABLE_FORMATS,
-    tags=["datasets"],
-)
+@router.get("/datasets/{dataset_id}/sites", **_TABLE_ROUTE)
 async def sites(
     run: Run,
     request: Request,
@@ -180,12 +181,7 @@ _SORTS = {
 }
 
 
-@router.get(
-    "/datasets/{dataset_id}/overlaps",
-    response_model=Page,
-    responses=TABLE_FORMATS,
-    tags=["datasets"],
-)
+@router.get("/datasets/{dataset_id}/overlaps", **_TABLE_ROUTE)
 async def overlaps(
     run: Run,
     request: Request,
@@ -233,12 +229,7 @@ async def overlaps(
     return run.answer(_cache_key(request), build)
 
 
-@router.get(
-    "/datasets/{dataset_id}/overlap-groups",
-    response_model=Page,
-    responses=TABLE_FORMATS,
-    tags=["datasets"],
-)
+@router.get("/datasets/{dataset_id}/overlap-groups", **_TABLE_ROUTE)
 async def overlap_groups(
     run: Run,
     request: Request,
@@ -265,12 +256,7 @@ async def overlap_groups(
     return run.answer(_cache_key(request), build)
 
 
-@router.get(
-    "/datasets/{dataset_id}/clusters",
-    response_model=Page,
-    responses=TABLE_FORMATS,
-    tags=["datasets"],
-)
+@router.get("/datasets/{dataset_id}/clusters", **_TABLE_ROUTE)
 async def clusters(
     run: Run,
     request: Request,

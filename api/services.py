@@ -13,9 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from api.catalog import Catalog, Published
 from api.jobs import JobRunner
 from api.settings import Settings
-from api.store import Store
+from api.store import DatasetRecord, Store
 
-__all__ = ["DatasetId", "Services", "get_services", "published", "require_token"]
+__all__ = ["DatasetId", "Services", "get_services", "published", "record_or_404", "require_token"]
 
 
 @dataclass
@@ -47,9 +47,16 @@ async def published(dataset_id: DatasetId, services: ServicesDep) -> Published:
     return await run_in_threadpool(_explain_missing, services, dataset_id)
 
 
-def _explain_missing(services: Services, dataset_id: str) -> NoReturn:
-    if services.store.dataset(dataset_id) is None:
+def record_or_404(services: Services, dataset_id: str) -> DatasetRecord:
+    """Return a registered dataset, or answer 404 naming it."""
+    record = services.store.dataset(dataset_id)
+    if record is None:
         raise HTTPException(404, f"no dataset '{dataset_id}'; GET /datasets lists them")
+    return record
+
+
+def _explain_missing(services: Services, dataset_id: str) -> NoReturn:
+    record_or_404(services, dataset_id)
     jobs = services.store.active_jobs(dataset_id)
     waiting = f"; its analysis is {jobs[0].status}: GET /jobs/{jobs[0].id}" if jobs else ""
     raise HTTPException(404, f"dataset '{dataset_id}' has no results yet{waiting}")

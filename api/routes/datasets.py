@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from fastapi.responses import HTMLResponse
 
 from api.catalog import Published
-from api.services import DatasetId, Services, get_services, published
+from api.services import DatasetId, Services, get_services, published, record_or_404
 from api.store import DatasetRecord
 from api.tables import TABLE_FORMATS, Format, Page, table_response
 from geo import __version__
@@ -99,10 +99,7 @@ def datasets(services: ServicesDep) -> list[dict[str, Any]]:
 @router.get("/datasets/{dataset_id}", tags=["datasets"])
 def dataset(dataset_id: DatasetId, services: ServicesDep) -> dict[str, Any]:
     """One dataset: counts, warnings, skipped analyses, sources, parameters and its last run."""
-    record = services.store.dataset(dataset_id)
-    if record is None:
-        raise HTTPException(404, f"no dataset '{dataset_id}'; GET /datasets lists them")
-    return dataset_summary(services, record, full=True)
+    return dataset_summary(services, record_or_404(services, dataset_id), full=True)
 
 
 def _bbox(text: str | None) -> tuple[float, float, float, float] | None:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.archive import ArchiveError, extract_dataset
-from api.services import DatasetId, Services, get_services, require_token
+from api.services import DatasetId, Services, get_services, record_or_404, require_token
 from api.store import DatasetRecord, JobRecord, slugify
 from geo.dataset import MANIFEST_NAME, Dataset, load_dataset, with_params
 from geo.errors import DatasetError
@@ -112,7 +112,7 @@ def analyze(
     dataset_id: DatasetId, services: ServicesDep, request: AnalyzeRequest | None = None
 ) -> JSONResponse:
     """Analyse a dataset again, with ``[params]`` overrides; answers with the job."""
-    record = _record(services, dataset_id)
+    record = record_or_404(services, dataset_id)
     params = (request or AnalyzeRequest()).params
     _load(record.input_dir, params)
     return _accepted(services, _queue(services, record, params), [])
@@ -121,18 +121,11 @@ def analyze(
 @write_router.delete("/datasets/{dataset_id}", status_code=204)
 def delete(dataset_id: DatasetId, services: ServicesDep) -> Response:
     """Delete a dataset, its inputs, results and jobs."""
-    record = _record(services, dataset_id)
+    record = record_or_404(services, dataset_id)
     _idle(services, record)
     services.store.delete_dataset(record)
     services.catalog.forget(record.id)
     return Response(status_code=204)
-
-
-def _record(services: Services, dataset_id: str) -> DatasetRecord:
-    record = services.store.dataset(dataset_id)
-    if record is None:
-        raise HTTPException(404, f"no dataset '{dataset_id}'; GET /datasets lists them")
-    return record
 
 
 def _queue(services: Services, record: DatasetRecord, params: dict[str, Any]) -> JobRecord:

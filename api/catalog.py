@@ -42,7 +42,8 @@ class Published:
     _pages: dict[tuple[Any, ...], str] = field(default_factory=dict)
     _answers: OrderedDict[str, tuple[bytes, dict[str, str]]] = field(default_factory=OrderedDict)
     _answer_bytes: int = 0
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lock: threading.Lock = field(default_factory=threading.Lock)  # held only for lookups
+    _render_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def load(cls, record: DatasetRecord) -> Published | None:
@@ -117,8 +118,12 @@ class Published:
         return response
 
     def page(self, key: tuple[Any, ...], render: Callable[[], str]) -> str:
-        """Return a rendered page (map or report), rendering it once per key."""
-        with self._lock:
+        """Return a rendered page (map or report), rendering it once per key.
+
+        Renders (up to seconds) take their own lock, never the one the table answers use on
+        the event loop.
+        """
+        with self._render_lock:
             if key not in self._pages:
                 if len(self._pages) >= _MAX_PAGES:
                     self._pages.pop(next(iter(self._pages)))

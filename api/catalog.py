@@ -56,7 +56,7 @@ class Published:
         except FileNotFoundError:
             return None
         published = cls(record=record, results=results, run=run)
-        published.sites, published.overlaps  # noqa: B018 - derived now, off the event loop
+        published.sites, published.overlaps, published.indicators  # noqa: B018 - read now
         return published
 
     @cached_property
@@ -83,6 +83,12 @@ class Published:
     def clusters(self) -> Table:
         """Resource clusters with their hulls."""
         return Table.of(self.results.clusters)
+
+    @cached_property
+    def indicators(self) -> dict[str, Any]:
+        """The run's ``indicators.json`` (strict JSON, as :mod:`geo.results` wrote it)."""
+        text = (self.record.results_dir / "indicators.json").read_text(encoding="utf-8")
+        return json.loads(text)
 
     @cached_property
     def neighbours(self) -> pd.DataFrame:

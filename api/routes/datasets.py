@@ -300,28 +300,13 @@ def indicators(
             "" if table is None else table.to_csv(index=False),
             media_type="text/csv; charset=utf-8",
         )
-    numbers = json.loads(json.dumps(run.results.indicators, default=_plain, allow_nan=True))
+    numbers = run.indicators
     if section is None:
-        return _finite(numbers)
+        return numbers
     if section not in numbers:
         known = ", ".join(numbers)
         raise HTTPException(404, f"no indicator section '{section}'; known sections: {known}")
-    return _finite(numbers[section])
-
-
-def _plain(value: object) -> object:
-    return value.item() if hasattr(value, "item") else str(value)  # type: ignore[attr-defined]
-
-
-def _finite(value: Any) -> Any:
-    """NaN and infinities become null (strict JSON)."""
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    if isinstance(value, float) and not np.isfinite(value):
-        return None
-    return value
+    return numbers[section]
 
 
 @router.get("/datasets/{dataset_id}/units/{unit_id}", tags=["datasets"])

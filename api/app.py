@@ -57,7 +57,7 @@ def _register_bundled(store: Store, runner: JobRunner) -> None:
 def _warm(catalog: Catalog, store: Store) -> None:
     """Load every dataset's last run into memory, so first requests are fast."""
     for record in store.datasets():
-        catalog.get(record.id)
+        catalog.readable(record.id)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

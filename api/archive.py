@@ -18,17 +18,15 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from geo.dataset import MANIFEST_NAME
+from geo.sources.files import FILE_TYPES, SIDECAR_SUFFIXES
 
 __all__ = ["ALLOWED_SUFFIXES", "ArchiveError", "ArchiveLimits", "extract_dataset"]
 
-#: File types a dataset folder may contain (tables, GIS layers and their sidecars, OSM, rasters).
-ALLOWED_SUFFIXES = frozenset(
-    {
-        ".toml", ".md", ".txt", ".csv", ".tsv", ".xlsx", ".xls",
-        ".geojson", ".json", ".gpkg", ".shp", ".shx", ".dbf", ".prj", ".cpg", ".qix",
-        ".osm", ".pbf", ".xml", ".tif", ".tiff", ".tfw", ".aux",
-    }
-)  # fmt: skip
+#: Name endings a dataset folder may contain: what the loaders read, and their sidecars.
+ALLOWED_SUFFIXES = (
+    *(suffix for suffixes in FILE_TYPES.values() for suffix in suffixes),
+    *SIDECAR_SUFFIXES,
+)
 
 
 class ArchiveError(ValueError):
@@ -55,8 +53,8 @@ def _member_path(info: zipfile.ZipInfo) -> PurePosixPath:
     if stat.S_ISLNK(mode):
         msg = f"archive member '{info.filename}' is a symbolic link; zip the files themselves"
         raise ArchiveError(msg)
-    if not info.is_dir() and path.suffix.lower() not in ALLOWED_SUFFIXES:
-        allowed = " ".join(sorted(ALLOWED_SUFFIXES))
+    if not info.is_dir() and not path.name.lower().endswith(ALLOWED_SUFFIXES):
+        allowed = " ".join(ALLOWED_SUFFIXES)
         msg = f"archive member '{info.filename}' is not a dataset file type (allowed: {allowed})"
         raise ArchiveError(msg)
     return path

@@ -1,14 +1,14 @@
 """Published runs held in memory, so read requests filter tables instead of reading files.
 
-A dataset's last good run is loaded from its ``results.pickle`` (written by
-:mod:`api.worker`) the first time it is asked for, and replaced when a job publishes a new
-run. Map and report pages are rendered once per set of options and kept.
+A dataset's last good run is read back from its published files (the versioned read model,
+:func:`geo.results.read_results`) the first time it is asked for, and replaced when a job
+publishes a new run. A run this version cannot read is reported as stale, in one sentence
+that says to analyse it again. Map and report pages are rendered once per set of options.
 """
 
 from __future__ import annotations
 
 import json
-import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -22,14 +22,24 @@ from fastapi import Response
 
 from api.store import DatasetRecord, Store
 from api.tables import Table
-from api.worker import PICKLE_NAME
-from geo.results import Results
+from geo.results import Results, StaleRunError, read_results
 
-__all__ = ["Catalog", "Published"]
+__all__ = ["Catalog", "Published", "StaleRun"]
 
 _MAX_PAGES = 16
 _CACHE_BYTES = 64 * 1024**2  # answers kept per run
 _CACHE_ENTRY_BYTES = 1024**2
+
+
+class StaleRun(Exception):
+    """A dataset's published run cannot be read by this version; it must be analysed again."""
+
+    def __init__(self, dataset_id: str, why: str) -> None:
+        self.dataset_id = dataset_id
+        super().__init__(
+            f"the results of dataset '{dataset_id}' cannot be read by this version of the "
+            f"server ({why}); analyse it again: POST /datasets/{dataset_id}/analyze"
+        )
 
 
 @dataclass
@@ -42,19 +52,27 @@ class Published:
     _pages: dict[tuple[Any, ...], str] = field(default_factory=dict)
     _answers: OrderedDict[str, tuple[bytes, dict[str, str]]] = field(default_factory=OrderedDict)
     _answer_bytes: int = 0
+    _tables: dict[str, Table] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)  # held only for lookups
     _render_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def load(cls, record: DatasetRecord) -> Published | None:
-        """Load the run published in the dataset's results folder, or None before the first."""
+        """Load the run published in the dataset's results folder, or None before the first.
+
+        Raises
+        ------
+        StaleRun
+            The run was published by a version whose files this one cannot read.
+        """
         folder = record.results_dir
         try:
             run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
-            with (folder / PICKLE_NAME).open("rb") as source:
-                results = pickle.load(source)  # written by this server's own worker
+            results = read_results(folder)
         except FileNotFoundError:
             return None
+        except (StaleRunError, KeyError, ValueError, OSError) as exc:
+            raise StaleRun(record.id, str(exc)) from None
         published = cls(record=record, results=results, run=run)
         published.sites, published.overlaps, published.indicators  # noqa: B018 - read now
         return published
@@ -84,6 +102,23 @@ class Published:
         """Resource clusters with their hulls."""
         return Table.of(self.results.clusters)
 
+    def tables(self) -> list[str]:
+        """Names of the run's outputs served as API tables (catalogue order)."""
+        return [
+            name
+            for name, output in self.results.catalogue.items()
+            if output.api and output.kind in ("layer", "table") and name in self.results.outputs
+        ]
+
+    def table(self, name: str) -> Table | None:
+        """One output of the catalogue as a table (None: the run has no such table)."""
+        if name not in self.tables():
+            return None
+        with self._lock:
+            if name not in self._tables:
+                self._tables[name] = Table.of(self.results.outputs[name])
+            return self._tables[name]
+
     @cached_property
     def indicators(self) -> dict[str, Any]:
         """The run's ``indicators.json`` (strict JSON, as :mod:`geo.results` wrote it)."""
@@ -93,7 +128,7 @@ class Published:
     @cached_property
     def neighbours(self) -> pd.DataFrame:
         """Unit pairs sharing a border, both ways round (``unit_id``, ``neighbour_id``)."""
-        borders = pd.DataFrame(self.results.borders.drop(columns="geometry"))
+        borders = pd.DataFrame(self.results.unit_borders.drop(columns="geometry"))
         there = borders.rename(columns={"unit_a": "unit_id", "unit_b": "neighbour_id"})
         back = borders.rename(columns={"unit_b": "unit_id", "unit_a": "neighbour_id"})
         return pd.concat([there, back], ignore_index=True)
@@ -156,7 +191,13 @@ class Catalog:
         return self._loaded.get(dataset_id)
 
     def get(self, dataset_id: str) -> Published | None:
-        """Return a dataset's last good run, or None (unknown dataset, or not analysed yet)."""
+        """Return a dataset's last good run, or None (unknown dataset, or not analysed yet).
+
+        Raises
+        ------
+        StaleRun
+            Its published run was written by a version this one cannot read.
+        """
         published = self._loaded.get(dataset_id)
         if published is not None:
             return published
@@ -171,10 +212,20 @@ class Catalog:
                 self._loaded[dataset_id] = loaded
             return self._loaded[dataset_id]
 
+    def readable(self, dataset_id: str) -> Published | None:
+        """Return a dataset's last good run, or None (also when it is stale: see :meth:`get`)."""
+        try:
+            return self.get(dataset_id)
+        except StaleRun:
+            return None
+
     def refresh(self, dataset_id: str) -> None:
         """Load a dataset's new run (after a job published it)."""
         record = self.store.dataset(dataset_id)
-        loaded = Published.load(record) if record is not None else None
+        try:
+            loaded = Published.load(record) if record is not None else None
+        except StaleRun:
+            loaded = None
         with self._lock:
             if loaded is None:
                 self._loaded.pop(dataset_id, None)

@@ -104,8 +104,8 @@ class JobRunner:
         status, done, messages = self._work(job, dataset)
         if status == "succeeded" and done is not None:
             self.store.add_run(job, done["params"], done["counts"], len(done["warnings"]))
+            self.on_published(dataset.id)  # served before the job says it succeeded
             self.store.finish_job(job_id, "succeeded", done["warnings"], done["timings"])
-            self.on_published(dataset.id)
         else:
             self.store.finish_job(job_id, "failed", messages)
         log.info("job %s: %s", job_id, status)
@@ -147,7 +147,7 @@ class JobRunner:
                 except json.JSONDecodeError:
                     continue
                 if event.get("event") == "stage":
-                    share = event["index"] / max(event["total"], 1)
+                    share = (event["index"] - 1) / max(event["total"], 1)  # steps finished
                     self.store.job_progress(job.id, event["stage"], round(share, 3))
                 elif event.get("event") == "done":
                     done = event

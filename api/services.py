@@ -10,7 +10,7 @@ from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from api.catalog import Catalog, Published
+from api.catalog import Catalog, Published, StaleRun
 from api.jobs import JobRunner
 from api.settings import Settings
 from api.store import DatasetRecord, Store
@@ -41,7 +41,10 @@ async def published(dataset_id: DatasetId, services: ServicesDep) -> Published:
     """Return a dataset's last good run, or answer 404 saying why there is none."""
     run = services.catalog.loaded(dataset_id)
     if run is None:  # not in memory yet: load it (or learn why not) off the event loop
-        run = await run_in_threadpool(services.catalog.get, dataset_id)
+        try:
+            run = await run_in_threadpool(services.catalog.get, dataset_id)
+        except StaleRun as exc:
+            raise HTTPException(409, str(exc)) from None
     if run is not None:
         return run
     return await run_in_threadpool(_explain_missing, services, dataset_id)

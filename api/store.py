@@ -12,7 +12,6 @@ import json
 import shutil
 import sqlite3
 import threading
-import unicodedata
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["DatasetRecord", "JobRecord", "JobStatus", "Store", "slugify"]
+from geo.slugs import slugify
+
+__all__ = ["DatasetRecord", "JobRecord", "JobStatus", "Store"]
 
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
 ACTIVE: tuple[JobStatus, ...] = ("queued", "running")
@@ -62,22 +63,6 @@ CREATE TABLE IF NOT EXISTS flags (name TEXT PRIMARY KEY);
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def slugify(text: str, fallback: str = "dataset") -> str:
-    """Return a lower-case ASCII slug (``a-z``, ``0-9``, ``-``) of ``text``.
-
-    Parameters
-    ----------
-    text
-        Any name (accents are dropped, other characters become dashes).
-    fallback
-        Returned when nothing usable is left (e.g. a name only in Chinese).
-    """
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    cleaned = "".join(c if c.isalnum() else "-" for c in ascii_text.lower())
-    slug = "-".join(filter(None, cleaned.split("-")))[:48].strip("-")
-    return slug or fallback
 
 
 @dataclass(frozen=True)

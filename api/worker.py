@@ -2,8 +2,9 @@
 
 The server starts this for every job so a long analysis never slows the API, and a crash or a
 kill only loses the job. Progress goes to stdout as one JSON object per line (``stage``,
-``done`` or ``error``); results are published atomically (:func:`geo.results.write_results`),
-with ``results.pickle`` beside the usual files so the server can serve the run from memory.
+``done`` or ``error``; stage events are :func:`tia.publish.progress_event`); the run is
+published by :func:`tia.publish.analyse_and_publish`, the same as ``tia analyze``, and the
+server reads it back from the published files (:func:`geo.results.read_results`).
 Exit code: 0 done, 2 bad input, 1 failure, 130 stopped.
 """
 
@@ -11,36 +12,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import pickle
 import signal
 import sys
 import traceback
-from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
+from typing import Any
 
 from geo.dataset import load_dataset, with_params
 from geo.errors import DatasetError
-from geo.pipeline import STAGES, run_pipeline
-from geo.report import write_report
-from geo.results import Results, write_results
-from maps import save_map
+from tia.publish import analyse_and_publish
 
-__all__ = ["PICKLE_NAME", "main"]
-
-#: The run in Python's pickle format, written only by this server process for its own reads.
-PICKLE_NAME = "results.pickle"
+__all__ = ["main"]
 
 
 def _emit(event: str, **fields: object) -> None:
     sys.stdout.write(json.dumps({"event": event, **fields}, ensure_ascii=False, default=str))
     sys.stdout.write("\n")
     sys.stdout.flush()
-
-
-def _pickle(results: Results, path: Path) -> None:
-    with path.open("wb") as out:
-        pickle.dump(results, out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _stop(signum: int, frame: object) -> None:
@@ -62,24 +50,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", default="zh", choices=("zh", "en"))
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _stop)
-    started = datetime.now(UTC)
     stage = "load"
     try:
         dataset = with_params(load_dataset(args.input, confined=True), json.loads(args.params))
 
-        def on_stage(name: str, index: int, total: int) -> None:
+        def on_progress(event: dict[str, Any]) -> None:
             nonlocal stage
-            stage = name
-            _emit("stage", stage=name, index=index, total=total + 1)
+            stage = event["stage"]
+            _emit(**event)
 
-        results = run_pipeline(dataset, on_stage=on_stage)
-        on_stage("write outputs", len(STAGES), len(STAGES))
-        extras = {
-            "map.html": partial(save_map, results, lang=args.lang),
-            "report.html": partial(write_report, results, lang=args.lang),
-            PICKLE_NAME: partial(_pickle, results),
-        }
-        write_results(results, args.results, started=started, extras=extras)
+        results, _ = analyse_and_publish(
+            dataset, args.results, lang=args.lang, on_progress=on_progress
+        )
     except DatasetError as exc:
         _emit("error", message=str(exc))
         return 2

@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from api_overlaps import bench_api_overlaps  # noqa: E402  (benchmarks/ is on sys.path)
 
 from geo.admin import assign_units  # noqa: E402
-from geo.clusters import ClusterSettings, cluster_sites, describe_clusters  # noqa: E402
+from geo.clusters import ClusterParams, cluster_sites, describe_clusters  # noqa: E402
 from geo.coords import gcj02_to_wgs84, local_projected_crs, wgs84_to_gcj02  # noqa: E402
 from geo.dataset import (  # noqa: E402
     SitesPart,
@@ -46,7 +46,7 @@ from geo.dataset import (  # noqa: E402
     load_dataset,
 )
 from geo.network import DEFAULT_SPEEDS_KMH, prepare_network, snap_points, travel_matrix  # noqa: E402
-from geo.overlaps import OverlapSettings, find_overlaps  # noqa: E402
+from geo.overlaps import OverlapParams, find_overlaps  # noqa: E402
 from geo.results import Results  # noqa: E402
 from geo.sources import load_sites, load_units  # noqa: E402
 from geo.taxonomy import Kind, Taxonomy, grade_weight, keyword_pattern, load_taxonomy  # noqa: E402
@@ -255,7 +255,7 @@ def bench_overlaps(n: int, kinds: int = 40, cutoff_km: float = 5.0) -> dict[str,
         kinds={k: Kind(k, k, k.replace("_", " "), "E", keyword_pattern([]), ()) for k in kind},
         themes={},
     )
-    settings = OverlapSettings(market_km=cutoff_km)
+    settings = OverlapParams(market_km=cutoff_km)
     pairs = None
 
     def ours() -> None:
@@ -326,7 +326,7 @@ def bench_clusters(n: int) -> dict[str, object]:
          "a_grade": rng.integers(0, 6, n), "kind": "k", "themes": ""},
         geometry=gpd.points_from_xy(lon, lat), crs=4326,
     )  # fmt: skip
-    settings = ClusterSettings(eps_km=2.0, min_weight=6.0)
+    settings = ClusterParams(cluster_eps_km=2.0, cluster_min_weight=6.0)
     described = None
 
     def ours() -> None:
@@ -335,7 +335,7 @@ def bench_clusters(n: int) -> dict[str, object]:
         described = describe_clusters(sites, labels, settings)
 
     ours_s = _timed(ours, repeat=1)
-    weights = grade_weight(sites["a_grade"], settings.grade_weights) / settings.min_weight
+    weights = grade_weight(sites["a_grade"], settings.grade_weights) / settings.cluster_min_weight
     coords = np.radians(np.column_stack([lat, lon]))
     model = DBSCAN(eps=2.0 / 6371.0088, min_samples=1, metric="haversine", algorithm="ball_tree")
     baseline_s = _timed(lambda: model.fit_predict(coords, sample_weight=weights), repeat=1)

@@ -16,38 +16,67 @@ at or above the thresholds, ranked by index x quality.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
+from pydantic import Field
 from sklearn.cluster import DBSCAN, HDBSCAN
 
 from geo.coords import WGS84, local_projected_crs
 from geo.dedupe import unit_sphere_xyz
 from geo.grouping import join_groups
 from geo.network import faster_direction
-from geo.taxonomy import grade_weight
+from geo.taxonomy import GradeParams, grade_weight
 
-__all__ = ["ClusterSettings", "cluster_sites", "cross_border_index", "describe_clusters"]
+__all__ = [
+    "ClusterParams",
+    "cluster_distance",
+    "cluster_sites",
+    "cross_border_index",
+    "describe_clusters",
+]
 
 _EARTH_KM = 6371.0088
+#: Stands for 'no route' in HDBSCAN's distance matrix (it takes no infinities).
+_UNREACHABLE_MIN = 1e6
 
 
-@dataclass(frozen=True)
-class ClusterSettings:
-    """Parameters of the cluster analysis (from ``[params]``)."""
+class ClusterParams(GradeParams):
+    """Parameters of the cluster analysis (keys of ``[params]``)."""
 
-    method: str = "dbscan"
-    eps_km: float = 10.0
-    eps_min: float = 20.0
-    min_weight: float = 6.0
-    grade_weights: tuple[float, ...] = (1.0, 1.0, 2.0, 3.0, 4.0, 5.0)
-    hull_buffer_km: float = 1.0
-    candidate_min_index: float = 0.3
-    candidate_min_quality: float = 10.0
+    cluster_method: Literal["dbscan", "hdbscan"] = Field(
+        "dbscan",
+        description="dbscan (grade-weighted cores) or hdbscan (unweighted: grade weights are "
+        "ignored; road travel times are used when they are a full matrix)",
+    )
+    cluster_eps_km: float = Field(10.0, gt=0, description="DBSCAN radius without roads")
+    cluster_eps_min: float = Field(20.0, gt=0, description="DBSCAN radius by road")
+    cluster_min_weight: float = Field(6.0, gt=0, description="grade weight that makes a core")
+    hull_buffer_km: float = Field(1.0, ge=0, description="buffer around a cluster's hull")
+    candidate_min_index: float = Field(
+        0.3, ge=0, le=1, description="cross-border index a cooperation candidate needs"
+    )
+    candidate_min_quality: float = Field(
+        10.0, ge=0, description="grade-weighted quality a cooperation candidate needs"
+    )
+
+
+def cluster_distance(
+    params: ClusterParams, travel_minutes: np.ndarray | sp.spmatrix | None
+) -> Literal["road", "geodesic"]:
+    """Say which distance the clustering uses: road travel time or geodesic distance.
+
+    DBSCAN uses any travel times; HDBSCAN only a full (dense) matrix of them.
+    """
+    if travel_minutes is None:
+        return "geodesic"
+    if params.cluster_method == "hdbscan" and sp.issparse(travel_minutes):
+        return "geodesic"
+    return "road"
 
 
 def cross_border_index(shares: np.ndarray) -> float:
@@ -72,7 +101,7 @@ def cross_border_index(shares: np.ndarray) -> float:
 
 def cluster_sites(
     sites: gpd.GeoDataFrame,
-    settings: ClusterSettings,
+    settings: ClusterParams,
     *,
     travel_minutes: np.ndarray | sp.spmatrix | None = None,
 ) -> np.ndarray:
@@ -97,27 +126,36 @@ def cluster_sites(
     weights = grade_weight(sites["a_grade"], settings.grade_weights)
     # a core needs weight >= min_weight; the slack keeps sums that are exactly the threshold
     # on the same side whatever order the neighbour search adds them in
-    core_weights = weights / settings.min_weight * (1 + 1e-9)
-    if travel_minutes is not None and settings.method == "dbscan":
-        i, j, minutes = faster_direction(travel_minutes, settings.eps_min)
+    core_weights = weights / settings.cluster_min_weight * (1 + 1e-9)
+    by_road = cluster_distance(settings, travel_minutes) == "road"
+    if by_road and settings.cluster_method == "dbscan":
+        i, j, minutes = faster_direction(travel_minutes, settings.cluster_eps_min)
         n = len(sites)
         # both directions; a tiny offset keeps zero-minute neighbours as stored entries
         graph = sp.csr_matrix(
             (np.r_[minutes, minutes] + 1e-12, (np.r_[i, j], np.r_[j, i])), shape=(n, n)
         )
-        model = DBSCAN(eps=settings.eps_min + 1e-9, min_samples=1, metric="precomputed")
+        model = DBSCAN(eps=settings.cluster_eps_min + 1e-9, min_samples=1, metric="precomputed")
         return model.fit_predict(graph, sample_weight=core_weights)
-    if settings.method == "hdbscan":
+    if by_road:  # HDBSCAN over the full matrix, the faster direction of every pair
+        minutes = np.minimum(travel_minutes, travel_minutes.T)
+        minutes = np.where(np.isfinite(minutes), minutes, _UNREACHABLE_MIN)
+        np.fill_diagonal(minutes, 0.0)
+        model = HDBSCAN(
+            min_cluster_size=max(2, int(settings.cluster_min_weight)), metric="precomputed"
+        )
+        return model.fit_predict(minutes)
+    if settings.cluster_method == "hdbscan":
         coords = np.radians(np.column_stack([sites.geometry.y, sites.geometry.x]))
         model = HDBSCAN(
-            min_cluster_size=max(2, int(settings.min_weight)), metric="haversine", copy=True
+            min_cluster_size=max(2, int(settings.cluster_min_weight)), metric="haversine", copy=True
         )
         return model.fit_predict(coords)
     # great-circle neighbourhoods, found as straight-line (chord) neighbourhoods in 3-D: the
     # chord grows with the arc, so the same pairs are within eps, and a k-d tree on three
     # coordinates is several times faster than a ball tree with haversine
     xyz = unit_sphere_xyz(sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()) / 1000.0
-    chord_km = 2 * _EARTH_KM * np.sin(settings.eps_km / (2 * _EARTH_KM))
+    chord_km = 2 * _EARTH_KM * np.sin(settings.cluster_eps_km / (2 * _EARTH_KM))
     model = DBSCAN(eps=chord_km, min_samples=1, algorithm="kd_tree", n_jobs=-1)
     return model.fit_predict(xyz, sample_weight=core_weights)
 
@@ -135,7 +173,7 @@ def _top(frame: pd.DataFrame, column: str, k: int = 3) -> pd.Series:
 def describe_clusters(
     sites: gpd.GeoDataFrame,
     labels: np.ndarray,
-    settings: ClusterSettings,
+    settings: ClusterParams,
     *,
     zones: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:

@@ -1,8 +1,9 @@
 """Dataset manifest: ``dataset.toml`` -> a validated :class:`Dataset`.
 
-A dataset is a folder with a ``dataset.toml``. Every part names a file (relative to the
-manifest), optional layer, the coordinate system of its coordinates (``coords``) and the
-columns to read; ``[params]`` overrides analysis parameters. Unknown keys, missing required
+A dataset is a folder with a ``dataset.toml``. Every part (:mod:`geo.parts`) names a file
+(relative to the manifest), optional layer, the coordinate system of its coordinates
+(``coords``) and the columns to read; ``[params]`` overrides analysis parameters, whose models
+the analyses declare (:data:`geo.registry.Params`). Unknown keys, missing required
 parts and values of the wrong type are errors that name the key.
 """
 
@@ -10,12 +11,24 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from geo.coords import normalise_coords_name
 from geo.errors import DatasetError
+from geo.parts import (
+    DemPart,
+    HubsPart,
+    Part,
+    RoadsPart,
+    SitesPart,
+    StatsPart,
+    TaxonomyPart,
+    UnitsPart,
+    ZonesPart,
+)
+from geo.registry import Params
+from geo.slugs import slugify
 
 __all__ = [
     "MANIFEST_NAME",
@@ -34,157 +47,6 @@ __all__ = [
 ]
 
 MANIFEST_NAME = "dataset.toml"
-
-Coords = Annotated[str | int | None, Field(description="wgs84 | gcj02 | bd09 | EPSG code")]
-
-
-class _Part(BaseModel):
-    """Common keys of every part."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    path: Path = Field(description="file or folder, relative to the manifest")
-    layer: str | None = Field(None, description="layer name for multi-layer files")
-    coords: Coords = None
-
-    @field_validator("coords")
-    @classmethod
-    def _known_coords(cls, value: str | int | None) -> str | None:
-        return None if value is None else normalise_coords_name(value)
-
-
-class _PointsPart(_Part):
-    """Keys of every point layer: a table with lon/lat columns or a GIS layer."""
-
-    id: str | None = None
-    name: str | None = None
-    unit: str | None = None
-    lon: str | None = None
-    lat: str | None = None
-    sheet: str | int | None = Field(None, description="worksheet of an Excel file")
-
-
-class SitesPart(_PointsPart):
-    """``[sites]``: tourism resources (points or polygons, or a table with lon/lat)."""
-
-    name_en: str | None = None
-    category: str | None = None
-    grade: str | None = None
-
-
-class UnitsPart(_Part):
-    """``[units]``: administrative units (polygons)."""
-
-    id: str
-    name: str
-    name_en: str | None = None
-
-
-class ZonesPart(_Part):
-    """``[zones]``: special zones that may straddle units (polygons)."""
-
-    id: str | None = None
-    name: str | None = None
-
-
-class RoadsPart(_Part):
-    """``[roads]``: OSM PBF/XML or a line layer with a road-class column."""
-
-    highway: str | None = Field(None, description="road-class column of a line layer")
-    maxspeed: str | None = None
-    oneway: str | None = None
-
-
-class HubsPart(_PointsPart):
-    """``[hubs]``: points travel times and isochrones start from (e.g. county seats)."""
-
-
-class DemPart(_Part):
-    """``[dem]``: elevation GeoTIFF."""
-
-    band: int = 1
-
-
-class StatsPart(_Part):
-    """``[stats]``: per-unit table for linkage and efficiency."""
-
-    unit: str = Field(description="column holding the unit id")
-    population: str | None = None
-    inputs: list[str] = Field(default_factory=list)
-    outputs: list[str] = Field(default_factory=list)
-
-
-class TaxonomyPart(BaseModel):
-    """``[taxonomy]``: the dataset's own rules, which win over the bundled ones."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    kinds: dict[str, str] = Field(default_factory=dict, description="raw category text -> kind id")
-    theme_keywords: dict[str, str] = Field(
-        default_factory=dict, description="keyword in a name or category -> theme"
-    )
-
-
-class Params(BaseModel):
-    """Analysis parameters; every one may be overridden in ``[params]``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    border_tolerance_m: float = Field(
-        100.0, gt=0, description="boundaries of two units closer than this are shared"
-    )
-    unit_overlap_min_km2: float = Field(
-        0.01, ge=0, description="overlaps of units smaller than this are ignored as slivers"
-    )
-    dem_min_coverage: float = Field(
-        0.99, ge=0, le=1, description="share of the units' area the DEM should cover"
-    )
-    road_speeds_kmh: dict[str, float] = Field(
-        default_factory=dict, description="speeds by OSM road class, over the defaults"
-    )
-    network_margin_km: float = Field(10.0, ge=0, description="roads kept around the units")
-    snap_max_m: float = Field(5000.0, gt=0, description="sites farther from a road are flagged")
-    offroad_speed_kmh: float = Field(15.0, gt=0, description="speed between a site and its road")
-    od_cutoff_min: float = Field(
-        180.0, gt=0, description="travel times above this are not stored for large site sets"
-    )
-    isochrone_minutes: list[float] = Field(default_factory=lambda: [15.0, 30.0, 60.0])
-    isochrone_min_grade: int = Field(
-        4, ge=0, le=5, description="sites of this A-grade or more get isochrones, as hubs do"
-    )
-    deadend_near_border_km: float = Field(2.0, gt=0)
-    deadend_across_km: float = Field(3.0, gt=0)
-    deadend_ratio: float = Field(5.0, gt=1)
-    detour_min_km: float = Field(1.0, ge=0)
-    detour_max_km: float = Field(60.0, gt=0)
-    record_dup_m: float = Field(
-        200.0, gt=0, description="records this close with similar names are one site"
-    )
-    market_minutes: float = Field(60.0, gt=0, description="overlap cut-off by road (minutes)")
-    market_km: float = Field(30.0, gt=0, description="overlap cut-off without roads (km)")
-    circuity: float = Field(1.3, ge=1, description="road km per straight-line km (estimate)")
-    overlap_weights: list[Annotated[float, Field(ge=0)]] = Field(
-        default_factory=lambda: [1.0, 1.0, 1.0],
-        min_length=3,
-        max_length=3,
-        description="exponents of similarity, proximity, grade similarity in the score",
-    )
-    group_min_score: float = Field(30.0, ge=0, le=100, description="weaker pairs join no group")
-    grade_weights: list[Annotated[float, Field(ge=0)]] = Field(
-        default_factory=lambda: [1.0, 1.0, 2.0, 3.0, 4.0, 5.0],
-        min_length=6,
-        max_length=6,
-        description="weight of a site by A-grade 0..5 (endowment, cluster quality)",
-    )
-    cluster_method: Literal["dbscan", "hdbscan"] = "dbscan"
-    cluster_eps_km: float = Field(10.0, gt=0, description="DBSCAN radius without roads")
-    cluster_eps_min: float = Field(20.0, gt=0, description="DBSCAN radius by road")
-    cluster_min_weight: float = Field(6.0, gt=0, description="grade weight that makes a core")
-    hull_buffer_km: float = Field(1.0, ge=0)
-    density_bandwidth_km: float = Field(10.0, gt=0, description="kernel of density.tif")
-    density_cell_km: float = Field(1.0, gt=0, description="cell size of density.tif")
-    candidate_min_index: float = Field(0.3, ge=0, le=1)
-    candidate_min_quality: float = Field(10.0, ge=0)
 
 
 class Dataset(BaseModel):
@@ -213,17 +75,12 @@ class Dataset(BaseModel):
     @property
     def slug(self) -> str:
         """Folder-safe short name: the dataset folder's name."""
-        return _slugify(self.root.name) or "dataset"
+        return slugify(self.root.name)
 
-    def parts(self) -> dict[str, _Part]:
+    def parts(self) -> dict[str, Part]:
         """Return the parts present, by manifest section name."""
         names = ("sites", "units", "zones", "roads", "hubs", "dem", "stats")
         return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
-
-
-def _slugify(text: str) -> str:
-    out = "".join(c if c.isalnum() or c in "-_" else "-" for c in text.strip().lower())
-    return "-".join(filter(None, out.split("-")))
 
 
 def _describe_error(err: dict[str, Any]) -> str:

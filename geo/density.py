@@ -20,7 +20,7 @@ from scipy.ndimage import gaussian_filter
 
 from geo.coords import local_projected_crs
 
-__all__ = ["DensityRaster", "kernel_density", "write_density"]
+__all__ = ["DensityRaster", "kernel_density", "read_density", "write_density"]
 
 
 @dataclass
@@ -102,3 +102,21 @@ def write_density(raster: DensityRaster, path: Path) -> None:
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(raster.values.astype("float32")[None])
         dst.update_tags(units="grade weight per km2")
+
+
+def read_density(path: Path) -> DensityRaster:
+    """Read a density grid written by :func:`write_density`.
+
+    Parameters
+    ----------
+    path
+        The GeoTIFF.
+    """
+    with rasterio.open(path) as src:
+        return DensityRaster(
+            values=src.read(1).astype("float64"),
+            crs=pyproj.CRS.from_wkt(src.crs.to_wkt()),
+            west=src.transform.c,
+            north=src.transform.f,
+            cell_m=src.transform.a,
+        )

@@ -23,8 +23,11 @@ _TOL = 1e-7
 
 def _envelopment(
     x: np.ndarray, y: np.ndarray, o: int, *, vrs: bool
-) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-    """Solve one unit's radial LP and the slack LP; return θ, λ, input and output slacks."""
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Solve one unit's radial LP and the slack LP; return θ, λ, input and output slacks.
+
+    None when either LP has no optimal solution (HiGHS status other than 0).
+    """
     n, m = x.shape
     s = y.shape[1]
     # variables: theta, lambda_1..n
@@ -42,6 +45,8 @@ def _envelopment(
         bounds=[(None, None)] + [(0, None)] * n,
         method="highs",
     )
+    if first.status != 0:  # infeasible or unbounded (e.g. an output no peer can match)
+        return None
     theta = float(first.x[0])
     # stage two: maximise slacks with theta fixed; variables lambda, s_in, s_out
     c2 = np.r_[np.zeros(n), -np.ones(m), -np.ones(s)]
@@ -53,8 +58,18 @@ def _envelopment(
         a_eq2 = np.vstack([a_eq2, np.r_[np.ones(n), np.zeros(m + s)]])
         b_eq2 = np.r_[b_eq2, 1.0]
     second = linprog(c2, A_eq=a_eq2, b_eq=b_eq2, bounds=[(0, None)] * (n + m + s), method="highs")
+    if second.status != 0:
+        return None
     lam = second.x[:n]
     return theta, lam, second.x[n : n + m], second.x[n + m :]
+
+
+def _infeasible(columns: list[str]) -> dict[str, object]:
+    """Return the row of a unit whose LP has no optimal solution (no scores, said in words)."""
+    nan = float("nan")
+    row: dict[str, object] = {"ccr": nan, "bcc": nan, "scale": nan}
+    row |= {"returns_to_scale": "infeasible", "lambda_sum": nan}
+    return row | {f"slack_{c}": nan for c in columns}
 
 
 def dea(table: pd.DataFrame, inputs: list[str], outputs: list[str]) -> pd.DataFrame:
@@ -71,14 +86,20 @@ def dea(table: pd.DataFrame, inputs: list[str], outputs: list[str]) -> pd.DataFr
     -------
     pandas.DataFrame
         ``ccr``, ``bcc``, ``scale``, ``returns_to_scale``, ``lambda_sum`` and one
-        ``slack_<column>`` per input and output, indexed like ``table``.
+        ``slack_<column>`` per input and output, indexed like ``table``. A unit whose
+        linear programme has no optimal solution gets no scores and ``returns_to_scale`` =
+        ``"infeasible"``.
     """
     x = table[inputs].to_numpy(float)
     y = table[outputs].to_numpy(float)
     rows = []
     for o in range(len(table)):
-        ccr, lam, s_in, s_out = _envelopment(x, y, o, vrs=False)
-        bcc = _envelopment(x, y, o, vrs=True)[0]
+        constant, variable = _envelopment(x, y, o, vrs=False), _envelopment(x, y, o, vrs=True)
+        if constant is None or variable is None:
+            rows.append(_infeasible(inputs + outputs))
+            continue
+        ccr, lam, s_in, s_out = constant
+        bcc = variable[0]
         scale = ccr / bcc if bcc > 0 else float("nan")
         total = float(lam.sum())
         if abs(scale - 1) < 1e-6:

@@ -9,7 +9,6 @@ import networkx as nx
 import numpy as np
 import pyproj
 
-from geo.dataset import Params
 from geo.network import RoadNetwork
 
 __all__ = ["network_indicators"]
@@ -29,7 +28,7 @@ def network_indicators(
     deadends: gpd.GeoDataFrame,
     detour: dict[str, Any],
     sites: gpd.GeoDataFrame,
-    params: Params,
+    params: Any,
     unreachable_site_pairs: int | None,
     hubs: int,
     isochrones: int,

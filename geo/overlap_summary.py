@@ -7,7 +7,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo.overlaps import OverlapSettings
+from geo.overlaps import OverlapParams
 
 __all__ = ["overlap_indicators"]
 
@@ -20,7 +20,7 @@ def overlap_indicators(
     record_duplicates: pd.DataFrame,
     *,
     mode: str,
-    settings: OverlapSettings,
+    settings: OverlapParams,
 ) -> dict[str, Any]:
     """Summarise the duplicated-construction analysis.
 
@@ -47,7 +47,7 @@ def overlap_indicators(
         "mode": mode,
         "cutoff": settings.market_minutes if mode == "road" else settings.market_km,
         "cutoff_unit": "min" if mode == "road" else "km",
-        "score_weights": list(settings.weights),
+        "score_weights": list(settings.overlap_weights),
         "sites": len(sites),
         "sites_by_kind": {k: int(v) for k, v in sites["kind"].value_counts().items()},
         "sites_by_gb_class": {k: int(v) for k, v in sites["gb_class"].value_counts().items()},

@@ -20,7 +20,7 @@ components).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from typing import Annotated
 
 import geopandas as gpd
 import numpy as np
@@ -28,9 +28,11 @@ import pandas as pd
 import pyproj
 import scipy.sparse as sp
 import shapely
+from pydantic import Field
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from geo.analyses.base import ParamModel
 from geo.coords import WGS84
 from geo.dedupe import unit_sphere_xyz
 from geo.grouping import join_groups
@@ -38,7 +40,7 @@ from geo.network import faster_direction
 from geo.taxonomy import OTHER, Taxonomy, split_themes
 
 __all__ = [
-    "OverlapSettings",
+    "OverlapParams",
     "find_overlaps",
     "overlap_groups",
     "overlap_lines",
@@ -49,15 +51,19 @@ _GEOD = pyproj.Geod(ellps="WGS84")
 _EARTH_M = 6_371_008.8
 
 
-@dataclass(frozen=True)
-class OverlapSettings:
-    """Parameters of the overlap analysis (from ``[params]``)."""
+class OverlapParams(ParamModel):
+    """Parameters of the overlap analysis (keys of ``[params]``)."""
 
-    market_minutes: float = 60.0
-    market_km: float = 30.0
-    circuity: float = 1.3
-    weights: tuple[float, float, float] = (1.0, 1.0, 1.0)
-    group_min_score: float = 30.0
+    market_minutes: float = Field(60.0, gt=0, description="overlap cut-off by road (minutes)")
+    market_km: float = Field(30.0, gt=0, description="overlap cut-off without roads (km)")
+    circuity: float = Field(1.3, ge=1, description="road km per straight-line km (estimate)")
+    overlap_weights: list[Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: [1.0, 1.0, 1.0],
+        min_length=3,
+        max_length=3,
+        description="exponents of similarity, proximity, grade similarity in the score",
+    )
+    group_min_score: float = Field(30.0, ge=0, le=100, description="weaker pairs join no group")
 
 
 def _groups(kinds: np.ndarray, themes: pd.Series) -> dict[str, np.ndarray]:
@@ -104,7 +110,7 @@ def find_overlaps(
     sites: gpd.GeoDataFrame,
     units: gpd.GeoDataFrame,
     taxonomy: Taxonomy,
-    settings: OverlapSettings,
+    settings: OverlapParams,
     *,
     travel_minutes: np.ndarray | sp.spmatrix | None = None,
 ) -> pd.DataFrame:
@@ -157,7 +163,7 @@ def find_overlaps(
     proximity = np.clip(1.0 - d / cutoff, 0.0, 1.0)
     grades = sites["a_grade"].to_numpy()
     grade_similarity = 1.0 - np.abs(grades[i] - grades[j]) / 5.0
-    ws, wp, wg = settings.weights
+    ws, wp, wg = settings.overlap_weights
     score = 100.0 * similarity**ws * proximity**wp * grade_similarity**wg
     unit_ids = sites["unit_id"].to_numpy()
     keep = similarity > 0
@@ -192,7 +198,7 @@ def _explanations(
     sites: gpd.GeoDataFrame,
     units: gpd.GeoDataFrame,
     taxonomy: Taxonomy,
-    settings: OverlapSettings,
+    settings: OverlapParams,
     i: np.ndarray,
     j: np.ndarray,
     by_road: bool,

@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 
 from geo import __version__
-from geo.dataset import Params
 from geo.figures import (
     efficiency_figure,
     linkage_figure,
@@ -20,6 +19,7 @@ from geo.figures import (
     overlap_matrix_figure,
     overview_figure,
 )
+from geo.registry import Params
 from geo.results import Results
 from geo.taxonomy import load_taxonomy
 
@@ -148,8 +148,6 @@ def _units_table(results: Results, label: dict[str, str]) -> list[dict[str, Any]
         scores = results.efficiency.set_index("unit_id")
         table["ccr"] = table["unit_id"].map(scores["ccr"])
         table["illustrative"] = table["unit_id"].map(scores.get("illustrative"))
-    if results.terrain is not None:
-        table = table.merge(results.terrain.units, on="unit_id", how="left", suffixes=("", "_t"))
     return _records(table)
 
 

@@ -26,58 +26,53 @@ import pandas as pd
 import pyogrio
 
 from geo import __version__
+from geo.analyses.base import Output
 from geo.dataset import Dataset
-from geo.density import DensityRaster, write_density
 from geo.diagnostics import RunWarning
-from geo.sources import DemInfo
-from geo.terrain import TerrainResult, write_hillshade
+from geo.registry import CATALOGUE
 
-__all__ = ["Results", "file_checksums", "write_results"]
+__all__ = [
+    "READ_MODEL_VERSION",
+    "Results",
+    "StaleRunError",
+    "file_checksums",
+    "read_results",
+    "write_results",
+]
 
-#: Geometry type written for layers that came out empty (GDAL cannot infer it).
-_EMPTY_LAYER_TYPES = {
-    "sites": "Point",
-    "units": "MultiPolygon",
-    "zones": "MultiPolygon",
-    "unit_borders": "MultiLineString",
-    "hubs": "Point",
-    "roads": "LineString",
-    "border_crossings": "Point",
-    "border_deadends": "Point",
-    "isochrones": "Polygon",
-    "overlap_pairs": "LineString",
-    "clusters": "Polygon",
-}
 _VERSIONED = ("geopandas", "shapely", "pyproj", "pyogrio", "rasterio", "numpy", "pandas", "osmium")
 
+#: Version of the read model (``read_model/``): the server re-reads runs of this version only.
+READ_MODEL_VERSION = 1
+READ_MODEL_DIR = "read_model"
 
 #: Writes one extra output file to the path it is given.
 FileWriter = Callable[[Path], object]
+
+
+class StaleRunError(Exception):
+    """A published run was written by another version and cannot be read back."""
 
 
 @dataclass
 class Results:
     """Everything a run produced, in memory (all layers in EPSG:4326).
 
+    Each output of the catalogue (``results.sites``, ``results.overlaps`` ...) is an
+    attribute: None when the run did not produce it.
+
     Attributes
     ----------
     dataset
         The manifest that was analysed.
-    sites, units, zones, borders
-        Normalised layers; ``borders`` are the shared unit borders.
-    dem
-        Facts about the DEM when one was given.
-    hubs, roads, border_crossings, border_deadends, isochrones
-        Network layers (None when the dataset has no roads).
-    record_duplicates, overlaps, overlap_groups, overlap_unit_pairs, overlap_pairs
-        Duplicated-construction results (see :mod:`geo.overlaps`).
-    clusters, unit_indicators
-        Cross-border clusters (:mod:`geo.clusters`) and per-unit balance
-        (:mod:`geo.indicators`).
-    site_travel, hub_travel
-        Travel times (minutes) site -> site and hub -> site, long format.
+    catalogue
+        The outputs the run's stages declare (:mod:`geo.registry`), by name.
+    outputs
+        The declared outputs the run produced.
+    internals
+        What stages passed to each other (graphs, matrices, loaded statistics); not written.
     indicators
-        Every reported number by section (``network``, ...), for indicators.json.
+        Every reported number by section, for indicators.json.
     sources
         Per manifest part: format, encoding, CRS and counts, as learned by the loaders.
     warnings
@@ -89,34 +84,26 @@ class Results:
     """
 
     dataset: Dataset
-    sites: gpd.GeoDataFrame
-    units: gpd.GeoDataFrame
-    zones: gpd.GeoDataFrame | None
-    borders: gpd.GeoDataFrame
-    dem: DemInfo | None = None
-    hubs: gpd.GeoDataFrame | None = None
-    roads: gpd.GeoDataFrame | None = None
-    border_crossings: gpd.GeoDataFrame | None = None
-    border_deadends: gpd.GeoDataFrame | None = None
-    isochrones: gpd.GeoDataFrame | None = None
-    record_duplicates: pd.DataFrame | None = None
-    overlaps: pd.DataFrame | None = None
-    overlap_groups: pd.DataFrame | None = None
-    overlap_unit_pairs: pd.DataFrame | None = None
-    overlap_pairs: gpd.GeoDataFrame | None = None
-    clusters: gpd.GeoDataFrame | None = None
-    unit_indicators: pd.DataFrame | None = None
-    density: DensityRaster | None = None
-    linkage: pd.DataFrame | None = None
-    efficiency: pd.DataFrame | None = None
-    terrain: TerrainResult | None = None
-    site_travel: pd.DataFrame | None = None
-    hub_travel: pd.DataFrame | None = None
+    catalogue: dict[str, Output] = field(default_factory=lambda: dict(CATALOGUE))
+    outputs: dict[str, Any] = field(default_factory=dict)
+    internals: dict[str, Any] = field(default_factory=dict)
     indicators: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[RunWarning] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in _FIELDS:
+            raise AttributeError(name)
+        if name in self.outputs:
+            return self.outputs[name]
+        if name in self.internals:
+            return self.internals[name]
+        if name in self.catalogue or name in CATALOGUE or name in _INTERNAL_READS:
+            return None
+        msg = f"a run has no output '{name}'"
+        raise AttributeError(msg)
 
     def counts(self) -> dict[str, int]:
         """Return the headline counts of the run."""
@@ -126,9 +113,16 @@ class Results:
             "sites_outside_units": int((~has_unit).sum()),
             "units": len(self.units),
             "zones": 0 if self.zones is None else len(self.zones),
-            "unit_borders": len(self.borders),
+            "unit_borders": 0 if self.unit_borders is None else len(self.unit_borders),
             "warnings": len(self.warnings),
         }
+
+
+_FIELDS = frozenset(
+    ("dataset", "catalogue", "outputs", "internals", "indicators", "sources", "warnings")
+) | {"skipped", "timings"}
+#: Internal outputs readers may ask for (None when absent, e.g. on a run read back).
+_INTERNAL_READS = ("dem",)
 
 
 def _sha256(path: Path) -> str:
@@ -220,38 +214,29 @@ def _json_default(value: object) -> object:
     return str(value)
 
 
+def _write_layer(gdf: gpd.GeoDataFrame, output: Output, path: Path) -> None:
+    kind = {"geometry_type": output.geometry} if gdf.empty and output.geometry else {}
+    _flat(gdf).to_file(path, layer=output.name, driver="GPKG", engine="pyogrio", **kind)
+
+
 def _write_files(
     results: Results, folder: Path, started: datetime, extras: Mapping[str, FileWriter]
 ) -> None:
-    gpkg = folder / "results.gpkg"
-    layers = {
-        "sites": results.sites,
-        "units": results.units,
-        "zones": results.zones,
-        "unit_borders": results.borders,
-        "hubs": results.hubs,
-        "roads": results.roads,
-        "border_crossings": results.border_crossings,
-        "border_deadends": results.border_deadends,
-        "isochrones": results.isochrones,
-        "overlap_pairs": results.overlap_pairs,
-        "clusters": results.clusters,
-    }
-    for layer, gdf in layers.items():
-        if gdf is not None:
-            kind = {"geometry_type": _EMPTY_LAYER_TYPES[layer]} if gdf.empty else {}
-            _flat(gdf).to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio", **kind)
     written = ["results.gpkg", "indicators.json", "run.json"]
-    if results.terrain is not None:
-        write_hillshade(results.terrain, folder / "hillshade.png")
-        written.append("hillshade.png")
-    if results.density is not None:
-        write_density(results.density, folder / "density.tif")
-        written.append("density.tif")
-    if results.clusters is not None:
-        clusters_file = folder / "clusters.geojson"
-        _flat(results.clusters).to_file(clusters_file, driver="GeoJSON", engine="pyogrio")
-        written.append(clusters_file.name)
+    for output in results.catalogue.values():
+        value = results.outputs.get(output.name)
+        if value is None:
+            continue
+        if output.kind == "layer":
+            _write_layer(value, output, folder / "results.gpkg")
+            for name in output.files:  # the same layer in another format, by its suffix
+                _flat(value).to_file(folder / name, engine="pyogrio")
+        elif output.kind == "table" and output.csv:
+            value.to_csv(folder / output.csv, index=False, float_format="%.3f")
+            written.append(output.csv)
+        elif output.kind == "raster" and output.write is not None:
+            output.write(value, folder)
+        written.extend(output.files)
     (folder / "indicators.json").write_text(
         json.dumps(
             _finite(results.indicators),
@@ -262,26 +247,116 @@ def _write_files(
         ),
         encoding="utf-8",
     )
-    for name, table in (
-        ("overlaps.csv", results.overlaps),
-        ("overlap_groups.csv", results.overlap_groups),
-        ("overlap_unit_pairs.csv", results.overlap_unit_pairs),
-        ("record_duplicates.csv", results.record_duplicates),
-        ("unit_indicators.csv", results.unit_indicators),
-        ("linkage.csv", results.linkage),
-        ("efficiency.csv", results.efficiency),
-        ("site_travel_times.csv", results.site_travel),
-        ("hub_travel_times.csv", results.hub_travel),
-    ):
-        if table is not None:
-            table.to_csv(folder / name, index=False, float_format="%.3f")
-            written.append(name)
+    _write_read_model(results, folder / READ_MODEL_DIR)
+    written.append(READ_MODEL_DIR)
     for name, write in extras.items():
         write(folder / name)
         written.append(name)
     record = _run_record(results, written, started)
     (folder / "run.json").write_text(
         json.dumps(record, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
+
+
+def _write_read_model(results: Results, folder: Path) -> None:
+    """Layers and tables as GeoParquet/Parquet (types kept), described by ``model.json``."""
+    folder.mkdir()
+    entries = []
+    for output in results.catalogue.values():
+        value = results.outputs.get(output.name)
+        if value is None or output.kind == "raster":
+            continue
+        frame = _flat(value) if output.kind == "layer" else value  # merged road names: text
+        frame.reset_index(drop=True).to_parquet(folder / f"{output.name}.parquet", index=False)
+        entries.append(
+            {
+                "name": output.name,
+                "kind": output.kind,
+                "title": dict(output.title),
+                "geometry": output.geometry,
+                "map": output.map,
+                "api": output.api,
+            }
+        )
+    rasters = [
+        o.name
+        for o in results.catalogue.values()
+        if o.kind == "raster" and results.outputs.get(o.name) is not None
+    ]
+    model = {
+        "version": READ_MODEL_VERSION,
+        "tia": __version__,
+        "dataset": results.dataset.model_dump(mode="json"),
+        "outputs": entries,
+        "rasters": rasters,
+    }
+    (folder / "model.json").write_text(json.dumps(model, ensure_ascii=False), encoding="utf-8")
+
+
+def read_results(folder: str | Path) -> Results:
+    """Read a published run back into :class:`Results` (no analysis is run).
+
+    Parameters
+    ----------
+    folder
+        A results folder written by :func:`write_results`.
+
+    Returns
+    -------
+    Results
+        Outputs, indicators, warnings, skipped analyses and timings as published.
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder holds no published run.
+    StaleRunError
+        The run was published by a version whose files this one cannot read.
+    """
+    folder = Path(folder)
+    run = json.loads((folder / "run.json").read_text(encoding="utf-8"))
+    model_file = folder / READ_MODEL_DIR / "model.json"
+    if not model_file.is_file():
+        msg = f"the run in {folder.name} was published by an older version of tia (no read model)"
+        raise StaleRunError(msg)
+    model = json.loads(model_file.read_text(encoding="utf-8"))
+    if model.get("version") != READ_MODEL_VERSION:
+        msg = (
+            f"the run in {folder.name} has read model version {model.get('version')}, "
+            f"this tia reads version {READ_MODEL_VERSION}"
+        )
+        raise StaleRunError(msg)
+    catalogue: dict[str, Output] = {}
+    outputs: dict[str, Any] = {}
+    for entry in model["outputs"]:
+        output = CATALOGUE.get(entry["name"]) or Output(
+            entry["name"],
+            entry["kind"],
+            entry["title"],
+            geometry=entry["geometry"],
+            map=entry["map"],
+            api=entry["api"],
+        )
+        catalogue[output.name] = output
+        path = folder / READ_MODEL_DIR / f"{output.name}.parquet"
+        outputs[output.name] = (
+            gpd.read_parquet(path) if output.kind == "layer" else pd.read_parquet(path)
+        )
+    for name in model["rasters"]:
+        output = CATALOGUE.get(name)
+        if output is not None and output.read is not None:
+            catalogue[name] = output
+            outputs[name] = output.read(folder)
+    indicators = json.loads((folder / "indicators.json").read_text(encoding="utf-8"))
+    return Results(
+        dataset=Dataset.model_validate(model["dataset"]),
+        catalogue=catalogue,
+        outputs=outputs,
+        indicators=indicators,
+        sources=run.get("sources", {}),
+        warnings=[RunWarning(w["code"], w["message"], w.get("items", [])) for w in run["warnings"]],
+        skipped=run.get("skipped", {}),
+        timings=run.get("timings_s", {}),
     )
 
 

@@ -19,15 +19,19 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pydantic import Field
 
+from geo.analyses.base import ParamModel
 from geo.diagnostics import RunWarning
 
 __all__ = [
     "TAXONOMY_PATH",
+    "GradeParams",
     "Kind",
     "Taxonomy",
     "classify_sites",
@@ -124,6 +128,17 @@ def load_taxonomy(
     for keyword, theme in (theme_keywords or {}).items():
         themes.setdefault(theme, []).append(keyword)
     return Taxonomy(kinds=kinds, themes={t: tuple(w) for t, w in themes.items()})
+
+
+class GradeParams(ParamModel):
+    """The weight of a site by its A-grade (keys of ``[params]``)."""
+
+    grade_weights: list[Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: [1.0, 1.0, 2.0, 3.0, 4.0, 5.0],
+        min_length=6,
+        max_length=6,
+        description="weight of a site by A-grade 0..5 (endowment, cluster quality)",
+    )
 
 
 def grade_weight(grades: pd.Series, weights: tuple[float, ...] | list[float]) -> np.ndarray:

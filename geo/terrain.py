@@ -9,6 +9,7 @@ is warped to EPSG:4326 with :func:`rasterio.warp.reproject` for the map.
 
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +24,28 @@ import rasterio.features
 import rasterio.warp
 from rasterio.transform import array_bounds, rowcol
 
-__all__ = ["TerrainResult", "analyse_terrain", "slope_degrees", "write_hillshade"]
+__all__ = [
+    "STEEP_DEG",
+    "Hillshade",
+    "TerrainResult",
+    "analyse_terrain",
+    "read_hillshade",
+    "slope_degrees",
+    "write_hillshade",
+]
+
+#: Land steeper than this (degrees) counts as steep.
+STEEP_DEG = 25.0
 
 _A, _E2 = 6378137.0, 0.00669437999014
+
+
+@dataclass
+class Hillshade:
+    """A hillshade picture (uint8) in EPSG:4326 with its bounds (west, south, east, north)."""
+
+    values: np.ndarray
+    bounds: tuple[float, float, float, float]
 
 
 @dataclass
@@ -35,8 +55,7 @@ class TerrainResult:
     elevation: np.ndarray
     slope: np.ndarray
     units: pd.DataFrame
-    hillshade: np.ndarray
-    bounds: tuple[float, float, float, float]
+    hillshade: Hillshade
     missing_sites: int
 
 
@@ -91,7 +110,7 @@ def analyse_terrain(
     sites: gpd.GeoDataFrame,
     units: gpd.GeoDataFrame,
     *,
-    steep_deg: float = 25.0,
+    steep_deg: float = STEEP_DEG,
 ) -> TerrainResult:
     """Elevation and slope at sites, per-unit terrain statistics and a hillshade.
 
@@ -161,26 +180,47 @@ def analyse_terrain(
         elevation=elevation,
         slope=site_slope,
         units=stats.reindex(units["unit_id"]).rename_axis("unit_id").reset_index(),
-        hillshade=warped,
-        bounds=(west, south, east, north),
+        hillshade=Hillshade(warped, (west, south, east, north)),
         missing_sites=int(np.isnan(elevation).sum()),
     )
 
 
-def write_hillshade(result: TerrainResult, path: Path) -> None:
-    """Write the hillshade as a PNG (its EPSG:4326 bounds go to indicators.json).
+def write_hillshade(hillshade: Hillshade, folder: Path) -> None:
+    """Write the hillshade as ``hillshade.png`` (its bounds go to indicators.json).
 
     Parameters
     ----------
-    result
-        Output of :func:`analyse_terrain`.
-    path
-        Destination ``.png``.
+    hillshade
+        The hillshade of :func:`analyse_terrain`.
+    folder
+        Results folder.
     """
-    height, width = result.hillshade.shape
+    height, width = hillshade.values.shape
     with warnings.catch_warnings():  # a plain picture: its bounds are kept beside it
         warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
         with rasterio.open(
-            path, "w", driver="PNG", width=width, height=height, count=1, dtype="uint8"
+            folder / "hillshade.png",
+            "w",
+            driver="PNG",
+            width=width,
+            height=height,
+            count=1,
+            dtype="uint8",
         ) as dst:
-            dst.write(result.hillshade[None])
+            dst.write(hillshade.values[None])
+
+
+def read_hillshade(folder: Path) -> Hillshade:
+    """Read the hillshade a run published (its bounds from the run's indicators.json).
+
+    Parameters
+    ----------
+    folder
+        Results folder written by :func:`geo.results.write_results`.
+    """
+    indicators = json.loads((folder / "indicators.json").read_text(encoding="utf-8"))
+    bounds = tuple(indicators["terrain"]["hillshade_bounds_wgs84"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        with rasterio.open(folder / "hillshade.png") as src:
+            return Hillshade(src.read(1), bounds)  # type: ignore[arg-type]

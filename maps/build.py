@@ -13,16 +13,18 @@ import folium
 import shapely
 from folium import plugins
 
+from geo.registry import CATALOGUE
 from geo.results import Results
 from maps.assets import inline_assets, static_assets
 from maps.controls import Legend, OutlineMiniMap
-from maps.layers import LAYERS, features
+from maps.layers import LAYERS, features, generic_layer
 from maps.sites import SiteLayer
 from maps.style import GB_CLASSES, grade_radius, words
 
 __all__ = ["BASEMAPS", "LAYER_NAMES", "build_map", "map_html", "save_map"]
 
-LAYER_NAMES = (*LAYERS, "sites")
+#: The map layers of the catalogue: drawn in the styled order of maps.layers, then the others.
+LAYER_NAMES = tuple(name for name, output in CATALOGUE.items() if output.map != "off")
 
 _LEAFLET = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist"
 
@@ -114,10 +116,11 @@ def build_map(
         Unknown layer names, language or base map.
     """
     w = words(lang)
-    chosen = list(LAYER_NAMES if layers is None else layers)
-    unknown = sorted(set(chosen) - set(LAYER_NAMES))
+    known = [name for name, output in results.catalogue.items() if output.map != "off"]
+    chosen = list(known if layers is None else layers)
+    unknown = sorted(set(chosen) - set(known))
     if unknown:
-        msg = f"unknown map layers {', '.join(unknown)}; choose from {', '.join(LAYER_NAMES)}"
+        msg = f"unknown map layers {', '.join(unknown)}; choose from {', '.join(known)}"
         raise ValueError(msg)
     west, south, east, north = results.units.total_bounds
     fmap = folium.Map(
@@ -135,8 +138,15 @@ def build_map(
     if basemap:
         _basemap(basemap).add_to(fmap)
     sections = []
-    for name, make in LAYERS.items():
-        made = make(results, w, lang) if name in chosen else None
+    styled = [name for name in LAYERS if name in chosen]
+    others = [n for n in known if n in chosen and n not in LAYERS and n != "sites"]
+    for name in styled + others:
+        if name in LAYERS:
+            made = LAYERS[name](results, w, lang)
+        elif results.catalogue[name].kind == "layer":
+            made = generic_layer(results, name, lang)
+        else:
+            made = None
         if made is not None:
             layer, legend = made
             layer.add_to(fmap)

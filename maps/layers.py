@@ -20,7 +20,7 @@ from rasterio.warp import Resampling, calculate_default_transform, reproject
 from geo.results import Results
 from maps.style import ROAD_CLASSES, Words, kind_label, score_colormap
 
-__all__ = ["LAYERS", "MAX_PAIRS", "Legend", "features"]
+__all__ = ["LAYERS", "MAX_PAIRS", "Legend", "features", "generic_layer"]
 
 Legend = str  # an HTML fragment shown under the layer's name in the legend
 
@@ -360,11 +360,11 @@ def density_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] |
 
 def hillshade_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:
     """Draw the DEM's hillshade (already in EPSG:4326) under the other layers."""
-    terrain = results.terrain
+    terrain = results.hillshade
     if terrain is None:
         return None
     west, south, east, north = terrain.bounds
-    shade = terrain.hillshade.astype(np.uint8)
+    shade = terrain.values.astype(np.uint8)
     image = np.dstack([shade, shade, shade, np.where(shade > 0, 150, 0).astype(np.uint8)])
     layer = folium.raster_layers.ImageOverlay(
         image, bounds=[[south, west], [north, east]], name=w["hillshade"], mercator_project=True
@@ -384,6 +384,32 @@ def _names(gdf: gpd.GeoDataFrame, lang: str) -> pd.Series:
 def _unit_names(results: Results, lang: str) -> dict[str, str]:
     """Map each unit id to its name in ``lang``."""
     return dict(zip(results.units["unit_id"], _names(results.units, lang), strict=True))
+
+
+def generic_layer(results: Results, name: str, lang: str) -> tuple[Any, Legend] | None:
+    """Draw a layer the map has no own style for: outlines and dots, its columns on hover.
+
+    Every layer of the catalogue marked for the map appears, so a new analysis is on the map
+    without a line here. Values are HTML-escaped (the tooltip writes HTML).
+    """
+    frame = results.outputs.get(name)
+    output = results.catalogue[name]
+    if frame is None or frame.empty:
+        return None
+    columns = [c for c in frame.columns if c != frame.geometry.name][:6]
+    shown = frame[[*columns, "geometry"]].copy()
+    for column in columns:
+        shown[column] = shown[column].map(lambda v: html.escape(str(v)))
+    label = output.label(lang)
+    layer = folium.GeoJson(
+        features(shown, columns),
+        name=label,
+        show=output.map == "shown",
+        style_function=lambda f: {"color": "#6a3d9a", "weight": 2, "fillOpacity": 0.15},
+        marker=folium.CircleMarker(radius=5, color="#6a3d9a", fill=True, fill_opacity=0.8),
+        tooltip=_tooltip(columns, columns) if columns else None,
+    )
+    return layer, _swatch("#6a3d9a", label, "outline")
 
 
 # drawing order: bottom first; the sites (see maps.sites) go on top of all of these

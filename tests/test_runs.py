@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
@@ -21,7 +22,30 @@ VOLATILE_RUN_KEYS = {"started", "finished", "timings_s"}
 
 
 def _digest(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _waiting_dataset(tmp_path: Path) -> Path:
+    """The Yibin dataset with its sites file as a named pipe: the run waits on every read.
+
+    A run cannot get past a read of the pipe until the test writes to it, so a test can stop
+    or kill a run at a known point without racing against it.
+    """
+    folder = tmp_path / "waiting"
+    shutil.copytree(YIBIN, folder)
+    (folder / "sites.csv").unlink()
+    os.mkfifo(folder / "sites.csv")
+    return folder
+
+
+def _feed(pipe: Path) -> None:
+    """Answer one read of the pipe with the real sites file."""
+    with pipe.open("wb") as writer:  # blocks until the run opens the pipe
+        writer.write((YIBIN / "sites.csv").read_bytes())
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +77,9 @@ def test_same_inputs_same_outputs(first_run, tmp_path):
     assert reports[0] == reports[1]
 
 
-def _start(out: Path) -> subprocess.Popen:
+def _start(dataset: Path, out: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [str(TIA), "analyze", str(YIBIN), "--out", str(out), "--json-log"],
+        [str(TIA), "analyze", str(dataset), "--out", str(out), "--json-log"],
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
@@ -70,45 +94,50 @@ def _wait_for_stage(process: subprocess.Popen, stage: str) -> None:
 
 
 def _copy_of(first_run: Path, target: Path) -> dict[str, str]:
-    target.mkdir()
-    for path in first_run.iterdir():
-        (target / path.name).write_bytes(path.read_bytes())
+    shutil.copytree(first_run, target)
     return _digest(target)
 
 
 def test_stopped_run_keeps_previous_results_and_says_where_the_log_is(first_run, tmp_path):
+    dataset = _waiting_dataset(tmp_path)
     out = tmp_path / "yibin"
     before = _copy_of(first_run, out)
-    process = _start(out)
-    _wait_for_stage(process, "overlaps")
+    process = _start(dataset, out)
+    _wait_for_stage(process, "load sites")  # the run now waits for the pipe: it cannot end
     process.send_signal(signal.SIGTERM)
     rest = process.stderr.read()
     assert process.wait(60) == 130
     error = json.loads(rest.strip().splitlines()[-1])
     assert error["event"] == "error"
-    assert "was interrupted during '" in error["message"]
+    assert "was interrupted during 'load sites'" in error["message"]
     assert f"the previous results in {out} are untouched" in error["message"]
     log = Path(error["log"])
     assert log == tmp_path / "yibin.error.log"
     assert "KeyboardInterrupt" in log.read_text()
     assert _digest(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["yibin", "yibin.error.log"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["waiting", "yibin", "yibin.error.log"]
 
 
 def test_killed_run_keeps_previous_results_and_the_next_run_cleans_up(first_run, tmp_path):
+    dataset = _waiting_dataset(tmp_path)
     out = tmp_path / "yibin"
     before = _copy_of(first_run, out)
-    process = _start(out)
+    process = _start(dataset, out)
+    _wait_for_stage(process, "load sites")
+    _feed(dataset / "sites.csv")  # the run reads its sites and goes on
     _wait_for_stage(process, "write outputs")
-    deadline = time.monotonic() + 60
+    # run.json records the inputs' checksums, so the run reads the pipe again while its
+    # staging folder is half written, and waits there until it is killed
+    deadline = time.monotonic() + 300
     while not list(tmp_path.glob(".yibin.tmp-*")) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert list(tmp_path.glob(".yibin.tmp-*")), "no staging folder seen"
+    assert process.poll() is None
     os.kill(process.pid, signal.SIGKILL)
     process.wait(30)
     assert _digest(out) == before  # the half-written run never touched the results
     assert tia("analyze", YIBIN, "--out", out, "-q").code == 0
-    assert [p.name for p in tmp_path.iterdir()] == ["yibin"]  # the stale staging is gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["waiting", "yibin"]  # staging gone
 
 
 def test_json_log_for_scripts(tmp_path):

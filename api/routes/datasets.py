@@ -10,7 +10,8 @@ import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from api.catalog import Published
+from api.bbox import parse_bbox
+from api.catalog import Published, StaleRun
 from api.services import DatasetId, Services, get_services, published, record_or_404
 from api.store import DatasetRecord
 from api.tables import TABLE_FORMATS, Format, Page, table_response
@@ -68,11 +69,16 @@ def dataset_summary(services: Services, record: DatasetRecord, full: bool) -> di
             "overlaps": f"{base}/overlaps",
             "clusters": f"{base}/clusters",
             "indicators": f"{base}/indicators",
+            "tables": f"{base}/tables/{{name}}",
         },
     }
     if full:
-        run = services.catalog.get(record.id) if last else None
+        try:
+            run = services.catalog.get(record.id) if last else None
+        except StaleRun as exc:
+            run, summary["problem"] = None, str(exc)
         record_run = run.run if run else {}
+        summary["tables"] = run.tables() if run else []
         summary.update(
             warnings=record_run.get("warnings", []),
             skipped=record_run.get("skipped", {}),
@@ -102,20 +108,6 @@ def dataset(dataset_id: DatasetId, services: ServicesDep) -> dict[str, Any]:
     return dataset_summary(services, record_or_404(services, dataset_id), full=True)
 
 
-def _bbox(text: str | None) -> tuple[float, float, float, float] | None:
-    if text is None:
-        return None
-    try:
-        west, south, east, north = (float(v) for v in text.split(","))
-    except ValueError:
-        msg = f"bbox '{text}' must be four numbers: min_lon,min_lat,max_lon,max_lat"
-        raise HTTPException(422, msg) from None
-    if not (west <= east and south <= north) or not np.isfinite([west, south, east, north]).all():
-        msg = f"bbox '{text}' must be min_lon,min_lat,max_lon,max_lat with min <= max"
-        raise HTTPException(422, msg)
-    return west, south, east, north
-
-
 BBox = Annotated[
     str | None,
     Query(
@@ -140,7 +132,7 @@ async def sites(
     def build() -> Response:
         table = run.sites
         mask = None
-        box = _bbox(bbox)
+        box = parse_bbox(bbox)
         if box is not None:
             lon, lat = table.values("lon"), table.values("lat")
             mask = _and(mask, (lon >= box[0]) & (lon <= box[2]) & (lat >= box[1]) & (lat <= box[3]))
@@ -275,6 +267,36 @@ async def clusters(
             rows = np.flatnonzero(table.values("candidate").astype(bool))
             rows = rows[np.argsort(table.values("rank")[rows], kind="stable")]
         return table_response(table, rows, limit=limit, offset=offset, fmt=format, name="clusters")
+
+    return run.answer(_cache_key(request), build)
+
+
+TableName = Annotated[
+    str,
+    Path(
+        description="a table or layer of the run (GET /datasets/{dataset_id} lists them)",
+        examples=["unit_indicators"],
+    ),
+]
+
+
+@router.get("/datasets/{dataset_id}/tables/{name}", **_TABLE_ROUTE)
+async def table(
+    run: Run,
+    name: TableName,
+    request: Request,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    format: TableFormat = "json",
+) -> Response:
+    """Any table or layer the run's analyses declare, paginated, in its stored order."""
+    found = run.table(name)
+    if found is None:
+        known = ", ".join(run.tables())
+        raise HTTPException(404, f"no table '{name}' in this run; the tables are {known}")
+
+    def build() -> Response:
+        return table_response(found, None, limit=limit, offset=offset, fmt=format, name=name)
 
     return run.answer(_cache_key(request), build)
 

@@ -13,10 +13,11 @@ from pydantic import BaseModel, Field
 
 from api.archive import ArchiveError, extract_dataset
 from api.services import DatasetId, Services, get_services, record_or_404, require_token
-from api.store import DatasetRecord, JobRecord, slugify
+from api.store import DatasetRecord, JobRecord
 from geo.dataset import MANIFEST_NAME, Dataset, load_dataset, with_params
 from geo.errors import DatasetError
 from geo.init_dataset import write_manifest
+from geo.slugs import slugify
 
 __all__ = ["job_router", "write_router"]
 

@@ -1,6 +1,7 @@
 """OGC API – Features (Part 1, Core + GeoJSON) at ``/ogc``, so QGIS and GDAL open the layers.
 
-One collection per layer of each analysed dataset, named ``<dataset>-<layer>``. Feature ids
+One collection per layer of each analysed dataset (every layer of the run's catalogue, the
+same as the layers of ``results.gpkg``), named ``<dataset>-<layer>``. Feature ids
 are the 1-based row numbers, the same as the fids of the layer in ``results.gpkg``.
 """
 
@@ -15,25 +16,17 @@ import numpy as np
 import shapely
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 
+from api.bbox import parse_bbox
 from api.catalog import Published
 from api.services import Services, get_services
 from api.tables import GEOJSON
 
-__all__ = ["OGC_LAYERS", "router"]
+__all__ = ["router"]
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 
 ServicesDep = Annotated[Services, Depends(get_services)]
 
-#: Layers served as collections, with their titles.
-OGC_LAYERS = {
-    "sites": "Tourism sites",
-    "units": "Administrative units",
-    "overlap_pairs": "Duplicated-construction pairs",
-    "clusters": "Resource clusters",
-    "border_crossings": "Roads crossing unit borders",
-    "border_deadends": "Roads ending at a unit border",
-}
 MAX_LIMIT = 10_000
 CollectionId = Annotated[
     str, Path(description="<dataset>-<layer>, see /ogc/collections", examples=["yibin-sites"])
@@ -54,7 +47,11 @@ def _link(href: str, rel: str, kind: str = "application/json", title: str = "") 
 
 
 def _layer(run: Published, layer: str) -> gpd.GeoDataFrame | None:
-    frame = getattr(run.results, layer)
+    """A layer of the run's catalogue (every GeoPackage layer is a collection)."""
+    output = run.results.catalogue.get(layer)
+    if output is None or output.kind != "layer":
+        return None
+    frame = run.results.outputs.get(layer)
     return frame if isinstance(frame, gpd.GeoDataFrame) else None
 
 
@@ -65,7 +62,7 @@ def _collection(base: str, dataset_id: str, run: Published, layer: str) -> dict[
     bounds = frame.total_bounds if len(frame) else np.array([-180.0, -90.0, 180.0, 90.0])
     return {
         "id": cid,
-        "title": f"{run.record.name}: {OGC_LAYERS[layer]}",
+        "title": f"{run.record.name}: {run.results.catalogue[layer].label('en')}",
         "itemType": "feature",
         "crs": [_CRS84],
         "extent": {"spatial": {"bbox": [[round(float(v), 7) for v in bounds]], "crs": _CRS84}},
@@ -79,18 +76,20 @@ def _collection(base: str, dataset_id: str, run: Published, layer: str) -> dict[
 def _collections(services: Services) -> list[tuple[str, Published, str]]:
     found = []
     for record in services.store.datasets():
-        run = services.catalog.get(record.id)
+        run = services.catalog.readable(record.id)
         if run is None:
             continue
         found.extend(
-            (record.id, run, layer) for layer in OGC_LAYERS if _layer(run, layer) is not None
+            (record.id, run, layer)
+            for layer in run.results.catalogue
+            if _layer(run, layer) is not None
         )
     return found
 
 
 def _find(services: Services, collection_id: str) -> tuple[str, Published, gpd.GeoDataFrame]:
     dataset_id, _, layer = collection_id.rpartition("-")
-    run = services.catalog.get(dataset_id) if layer in OGC_LAYERS else None
+    run = services.catalog.readable(dataset_id)
     frame = _layer(run, layer) if run is not None else None
     if run is None or frame is None:
         raise HTTPException(
@@ -150,19 +149,6 @@ def collection(
     return _collection(_base(request), run.record.id, run, layer)
 
 
-def _bbox(text: str | None) -> shapely.Geometry | None:
-    if text is None:
-        return None
-    try:
-        values = [float(v) for v in text.split(",")]
-    except ValueError:
-        values = []
-    if len(values) != 4 or not (values[0] <= values[2] and values[1] <= values[3]):
-        msg = f"bbox '{text}' must be min_lon,min_lat,max_lon,max_lat with min <= max"
-        raise HTTPException(400, msg)
-    return shapely.box(*values)
-
-
 def _features(frame: gpd.GeoDataFrame, rows: np.ndarray) -> list[dict[str, Any]]:
     """GeoJSON features of some rows, with their 1-based row numbers as integer ids."""
     features = json.loads(frame.iloc[rows].to_json(na="null", drop_id=True))["features"]
@@ -183,7 +169,8 @@ def items(
     """Features of a collection, filtered by ``bbox``, paged with ``limit``/``offset``."""
     _, _, frame = _find(services, collection_id)
     limit = min(limit, MAX_LIMIT)
-    area = _bbox(bbox)
+    box = parse_bbox(bbox)
+    area = None if box is None else shapely.box(*box)
     if area is None:
         matched = np.arange(len(frame))
     else:

@@ -16,9 +16,9 @@ import rasterio.warp
 import shapely
 
 from geo.coords import WGS84, local_projected_crs
-from geo.dataset import DemPart
 from geo.diagnostics import RunWarning
 from geo.errors import DatasetError
+from geo.parts import DemPart
 
 __all__ = ["DemInfo", "check_dem"]
 

@@ -22,6 +22,8 @@ from geo.coords import to_wgs84_gdf
 from geo.errors import DatasetError
 
 __all__ = [
+    "FILE_TYPES",
+    "SIDECAR_SUFFIXES",
     "FileKind",
     "check_zip_members",
     "detect_encoding",
@@ -34,11 +36,20 @@ __all__ = [
 
 FileKind = Literal["table", "excel", "osm", "vector", "raster"]
 
-_OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz")
-_TABLE_SUFFIXES = (".csv", ".tsv", ".txt")
-_EXCEL_SUFFIXES = (".xlsx", ".xlsm")
-_RASTER_SUFFIXES = (".tif", ".tiff")
-_VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".kml", ".gml")
+#: The file types the loaders read, by kind (matched on the end of the lower-case name, in
+#: this order). The API's upload checker accepts exactly these, plus :data:`SIDECAR_SUFFIXES`.
+FILE_TYPES: dict[FileKind, tuple[str, ...]] = {
+    "osm": (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz"),
+    "table": (".csv", ".tsv", ".txt"),
+    "excel": (".xlsx", ".xlsm"),
+    "raster": (".tif", ".tiff"),
+    "vector": (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb", ".kml", ".gml"),
+}
+#: Files that travel with a data file: shapefile parts, world files, GDAL metadata, notes.
+SIDECAR_SUFFIXES = (
+    ".shx", ".dbf", ".prj", ".cpg", ".qix", ".sbn", ".sbx", ".tfw", ".aux", ".aux.xml", ".xsd",
+    ".toml", ".md",
+)  # fmt: skip
 _ASSUMED_WGS84 = (".geojson", ".json", ".kml")  # formats whose specification fixes WGS-84
 
 
@@ -63,18 +74,10 @@ def file_kind(path: Path) -> FileKind:
     name = path.name.lower()
     if path.is_dir():
         return "vector"
-    for kind, suffixes in (
-        ("osm", _OSM_SUFFIXES),
-        ("table", _TABLE_SUFFIXES),
-        ("excel", _EXCEL_SUFFIXES),
-        ("raster", _RASTER_SUFFIXES),
-        ("vector", _VECTOR_SUFFIXES),
-    ):
+    for kind, suffixes in FILE_TYPES.items():
         if name.endswith(suffixes):
-            return kind  # type: ignore[return-value]
-    supported = ", ".join(
-        _TABLE_SUFFIXES + _EXCEL_SUFFIXES + _VECTOR_SUFFIXES + _OSM_SUFFIXES + _RASTER_SUFFIXES
-    )
+            return kind
+    supported = ", ".join(s for suffixes in FILE_TYPES.values() for s in suffixes)
     msg = f"{path}: unsupported file type; use one of {supported}"
     raise DatasetError(msg)
 

@@ -36,9 +36,9 @@ import pandas as pd
 import shapely
 
 from geo.coords import WGS84
-from geo.dataset import RoadsPart
 from geo.diagnostics import RunWarning
 from geo.errors import DatasetError
+from geo.parts import RoadsPart
 from geo.sources.files import file_kind, find_column, read_vector
 from geo.sources.layer import LoadedLayer
 

@@ -31,9 +31,9 @@ import pyproj
 import shapely
 
 from geo.coords import WGS84, to_wgs84
-from geo.dataset import SitesPart
 from geo.diagnostics import RunWarning
 from geo.errors import DatasetError
+from geo.parts import SitesPart
 from geo.sources.files import (
     file_kind,
     find_column,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.dataset import StatsPart
 from geo.errors import DatasetError
+from geo.parts import StatsPart
 from geo.sources.files import file_kind, find_column, read_excel_table, read_text_table
 
 __all__ = ["UnitStats", "load_stats"]

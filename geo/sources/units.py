@@ -27,9 +27,9 @@ import pyproj
 import shapely
 
 from geo.coords import WGS84, local_projected_crs
-from geo.dataset import UnitsPart, ZonesPart
 from geo.diagnostics import RunWarning
 from geo.errors import DatasetError
+from geo.parts import UnitsPart, ZonesPart
 from geo.sources.files import file_kind, find_column, read_vector
 from geo.sources.layer import LoadedLayer
 

@@ -73,8 +73,9 @@ def test_sites_filters_match_brute_force(api_server):
     kinds = api_server.get("/datasets/yibin/sites", kind="karst_landscape").json()
     assert kinds["total"] > 0
     assert {i["kind"] for i in kinds["items"]} == {"karst_landscape"}
-    assert api_server.get("/datasets/yibin/sites", bbox="1,2,3").status_code == 422
-    assert api_server.get("/datasets/yibin/sites", bbox="5,0,1,1").status_code == 422
+    assert api_server.get("/datasets/yibin/sites", bbox="1,2,3").status_code == 400
+    assert api_server.get("/datasets/yibin/sites", bbox="5,0,1,1").status_code == 400
+    assert api_server.get("/ogc/collections/yibin-sites/items", bbox="5,0,1,1").status_code == 400
 
 
 def _expected_overlaps(

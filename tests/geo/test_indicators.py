@@ -9,7 +9,7 @@ import rasterio
 import rasterio.warp
 import shapely
 
-from geo.clusters import ClusterSettings, cluster_sites, cross_border_index, describe_clusters
+from geo.clusters import ClusterParams, cluster_sites, cross_border_index, describe_clusters
 from geo.dataset import load_dataset
 from geo.density import kernel_density, write_density
 from geo.indicators import clark_evans, concentration_index, gini, theil
@@ -72,7 +72,7 @@ def test_clusters_on_a_drawn_pattern():
         geometry=[shapely.Point(r[0], r[1]) for r in rows],
         crs=4326,
     )
-    settings = ClusterSettings(eps_km=3.0, min_weight=3.0, candidate_min_quality=3.0)
+    settings = ClusterParams(cluster_eps_km=3.0, cluster_min_weight=3.0, candidate_min_quality=3.0)
     labels = cluster_sites(sites, settings)
     assert labels[-1] == -1
     assert len(set(labels[:5])) == 1
@@ -140,7 +140,7 @@ def test_hdbscan_option_finds_the_dense_groups():
         geometry=gpd.points_from_xy(points[:, 0], points[:, 1]),
         crs=4326,
     )
-    labels = cluster_sites(sites, ClusterSettings(method="hdbscan", min_weight=5))
+    labels = cluster_sites(sites, ClusterParams(cluster_method="hdbscan", cluster_min_weight=5))
     assert len(set(labels[:20]) - {-1}) == 1
     assert len(set(labels[20:]) - {-1}) == 1
     assert set(labels[:20]) != set(labels[20:])

@@ -10,7 +10,7 @@ import shapely
 
 from geo.dataset import load_dataset
 from geo.dedupe import find_record_duplicates, name_key
-from geo.overlaps import OverlapSettings, find_overlaps, overlap_groups, unit_pair_summary
+from geo.overlaps import OverlapParams, find_overlaps, overlap_groups, unit_pair_summary
 from geo.pipeline import run_pipeline
 from geo.taxonomy import classify_sites, load_taxonomy
 from tests.geo.test_network import parallel_km
@@ -78,7 +78,7 @@ def test_classification_of_the_synthetic_sites():
 
 
 def test_geodesic_scores_by_hand():
-    pairs = find_overlaps(SITES, UNITS, TAXONOMY, OverlapSettings()).set_index(["site_a", "site_b"])
+    pairs = find_overlaps(SITES, UNITS, TAXONOMY, OverlapParams()).set_index(["site_a", "site_b"])
     d_ab = parallel_km(28.0, 0.1)
     # same kind, 9.8 km apart of a 30 km cut-off, grades 5 and 4
     assert pairs.loc[("a", "b"), "distance"] == pytest.approx(d_ab, rel=1e-3)
@@ -113,21 +113,21 @@ def test_road_mode_uses_the_faster_direction_and_the_cutoff():
     np.fill_diagonal(minutes, 0.0)
     minutes[0, 1], minutes[1, 0] = 50.0, 20.0  # a -> b slow, b -> a fast
     minutes[2, 3] = minutes[3, 2] = 70.0  # beyond the 60 min cut-off
-    pairs = find_overlaps(SITES, UNITS, TAXONOMY, OverlapSettings(), travel_minutes=minutes)
+    pairs = find_overlaps(SITES, UNITS, TAXONOMY, OverlapParams(), travel_minutes=minutes)
     assert list(zip(pairs["site_a"], pairs["site_b"], strict=True)) == [("a", "b")]
     assert pairs["score"].iloc[0] == pytest.approx(100 * (1 - 20 / 60) * 0.8, abs=0.01)
     assert "20 min apart by road" in pairs["explanation"].iloc[0]
 
 
 def test_weights_are_exponents():
-    settings = OverlapSettings(weights=(1.0, 2.0, 0.0))
+    settings = OverlapParams(overlap_weights=[1.0, 2.0, 0.0])
     pairs = find_overlaps(SITES, UNITS, TAXONOMY, settings).set_index(["site_a", "site_b"])
     d_ab = parallel_km(28.0, 0.1)
     assert pairs.loc[("a", "b"), "score"] == pytest.approx(100 * (1 - d_ab / 30) ** 2, abs=0.05)
 
 
 def test_groups_and_unit_pairs():
-    pairs = find_overlaps(SITES, UNITS, TAXONOMY, OverlapSettings())
+    pairs = find_overlaps(SITES, UNITS, TAXONOMY, OverlapParams())
     groups, pair_group = overlap_groups(pairs, SITES, min_score=20)
     strong = pairs[pairs["score"] >= 20]
     assert set(pair_group[pairs["score"] < 20]) <= {""}

@@ -1,4 +1,4 @@
-"""Command line: ``tia analyze | validate | init``.
+"""Command line: ``tia analyze | validate | init | serve``.
 
 Bad input prints one sentence to stderr and exits with code 2; nothing is written.
 """
@@ -12,9 +12,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from enum import StrEnum
-from functools import partial
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -28,9 +26,11 @@ from geo import __version__
 from geo.dataset import load_dataset
 from geo.errors import DatasetError
 from geo.init_dataset import write_manifest
-from geo.pipeline import StageCallback, run_pipeline
-from geo.report import write_report
-from geo.results import Results, write_results
+from geo.pipeline import run_pipeline
+from geo.registry import VALIDATION
+from geo.results import Results
+from maps.assets import MapAssetError, asset_root
+from tia.publish import ProgressCallback, analyse_and_publish, progress_event
 
 app = typer.Typer(
     help="Tourism Integration Analyzer: duplicated construction and cross-border clusters.",
@@ -67,22 +67,27 @@ def _user_errors() -> Iterator[None]:
         raise typer.Exit(130) from None
 
 
+def _json_line(event: dict[str, object]) -> str:
+    return json.dumps(event, ensure_ascii=False, default=str) + "\n"
+
+
 def _json_event(event: str, **fields: object) -> None:
     """Write one JSON object per line to stderr (``--json-log``)."""
-    line = json.dumps({"event": event, **fields}, ensure_ascii=False, default=str)
-    sys.stderr.write(line + "\n")
+    sys.stderr.write(_json_line({"event": event, **fields}))
     sys.stderr.flush()
 
 
 @contextmanager
-def _progress(quiet: bool, json_log: bool = False) -> Iterator[StageCallback | None]:
+def _progress(quiet: bool, json_log: bool = False) -> Iterator[ProgressCallback | None]:
     """Show the stage, its progress and time on a terminal; stay silent otherwise."""
     if json_log:
         start = time.perf_counter()
 
-        def log_stage(name: str, index: int, total: int) -> None:
-            elapsed = round(time.perf_counter() - start, 3)
-            _json_event("stage", stage=name, index=index + 1, total=total, elapsed_s=elapsed)
+        def log_stage(event: dict[str, object]) -> None:
+            sys.stderr.write(
+                _json_line(event | {"elapsed_s": round(time.perf_counter() - start, 3)})
+            )
+            sys.stderr.flush()
 
         yield log_stage
         return
@@ -93,12 +98,16 @@ def _progress(quiet: bool, json_log: bool = False) -> Iterator[StageCallback | N
     with Progress(*columns, console=err, transient=True) as progress:
         task = progress.add_task("starting", total=None)
 
-        def on_stage(name: str, index: int, total: int) -> None:
+        def on_progress(event: dict[str, object]) -> None:
+            index, total = int(event["index"]), int(event["total"])  # type: ignore[call-overload]
             progress.update(
-                task, description=f"[{index + 1}/{total}] {name}", total=total, completed=index
+                task,
+                description=f"[{index}/{total}] {event['stage']}",
+                total=total,
+                completed=index - 1,
             )
 
-        yield on_stage
+        yield on_progress
 
 
 def _summary(results: Results) -> Table:
@@ -156,11 +165,19 @@ def _print_warnings(results: Results) -> None:
 
 @app.command()
 def validate(dataset: DatasetArg, quiet: QuietOpt = False) -> None:
-    """Check a dataset: load every part, report counts, CRS, encoding and warnings."""
+    """Check a dataset: load every part and report counts, CRS, encoding and warnings.
+
+    Nothing is analysed: only the stages that load and check input run.
+    """
     with _user_errors():
         ds = load_dataset(dataset)
-        with _progress(quiet) as on_stage:
-            results = run_pipeline(ds, on_stage=on_stage)
+        with _progress(quiet) as show:
+
+            def on_stage(name: str, index: int, total: int) -> None:
+                if show is not None:
+                    show(progress_event(name, index + 1, total))
+
+            results = run_pipeline(ds, on_stage=on_stage, stages=VALIDATION)
     if not quiet:
         out.print(_summary(results))
         _print_warnings(results)
@@ -183,42 +200,35 @@ def analyze(
     ] = False,
 ) -> None:
     """Analyse a dataset and write results, map.html, report.html and run.json."""
-    from maps import save_map  # the CLI composes the packages; geo's stages never see maps
-    from maps.assets import MapAssetError, asset_root
-
     try:
         asset_root()
     except MapAssetError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
-    started = datetime.now(UTC)
     with _user_errors():
         ds = load_dataset(dataset)
         target = Path(out_dir if out_dir is not None else Path("out") / ds.slug)
         if target.exists() and not target.is_dir():
             msg = f"--out {target} is a file; give a folder (it is created when missing)"
             raise DatasetError(msg)
-        stage = ["load", 0]
+        stage = "load"
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             with _progress(quiet or json_log, json_log) as show:
 
-                def on_stage(name: str, index: int, total: int) -> None:
-                    stage[:] = [name, total]
+                def on_progress(event: dict[str, object]) -> None:
+                    nonlocal stage
+                    stage = str(event["stage"])
                     if show is not None:
-                        show(name, index, total)
+                        show(event)
 
-                results = run_pipeline(ds, on_stage=on_stage)
-                on_stage("write outputs", stage[1], stage[1] + 1)
-                extras = {
-                    "map.html": partial(save_map, results, lang=lang.value),
-                    "report.html": partial(write_report, results, lang=lang.value),
-                }
-                published = write_results(results, target, started=started, extras=extras)
+                results, published = analyse_and_publish(
+                    ds, target, lang=lang.value, on_progress=on_progress
+                )
         except DatasetError:
             raise
         except (Exception, KeyboardInterrupt) as exc:  # reported with a log, not a traceback
-            _report_failure(exc, str(stage[0]), target, json_log)
+            _report_failure(exc, stage, target, json_log)
     if json_log:
         for warning in results.warnings:
             _json_event("warning", code=warning.code, message=warning.message, items=warning.items)

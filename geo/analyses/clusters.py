@@ -1,0 +1,75 @@
+"""Cross-border resource clusters and cooperation candidates (runs in the background)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from geo.analyses.base import Context, Output, Stage, StageResult
+from geo.clusters import ClusterParams, cluster_distance, cluster_sites, describe_clusters
+from geo.diagnostics import RunWarning
+
+if TYPE_CHECKING:
+    from geo.dataset import Dataset
+
+__all__ = ["Clusters"]
+
+
+class Clusters(Stage):
+    """Density-based clusters of sites, their hulls, units and cross-border index."""
+
+    name = "clusters"
+    section = "clusters"
+    needs = ("sites",)
+    params = (ClusterParams,)
+    background = True
+    outputs = (
+        Output(
+            "clusters",
+            "layer",
+            {"en": "Resource clusters", "zh": "资源集群"},
+            geometry="Polygon",
+            files=("clusters.geojson",),
+            map="shown",
+        ),
+    )
+
+    def starts_after(self, dataset: Dataset) -> str:
+        """Positions, grades and units are final once assigned; by road, travel times too."""
+        return "travel times" if dataset.roads is not None else "assign units"
+
+    def run(self, ctx: Context) -> StageResult:
+        """Cluster the sites and describe the clusters."""
+        params, sites = ctx.params, ctx["sites"]
+        minutes = ctx.get("site_minutes")
+        labels = cluster_sites(sites, params, travel_minutes=minutes)
+        clusters = describe_clusters(sites, labels, params, zones=ctx.get("zones"))
+        distance = cluster_distance(params, minutes)
+        warnings = []
+        if params.cluster_method == "hdbscan":
+            road = "" if minutes is None or distance == "road" else " (not road travel times)"
+            warnings.append(
+                RunWarning(
+                    "hdbscan_unweighted",
+                    f"HDBSCAN clusters on {distance} distance{road} and ignores the grade "
+                    'weights; use cluster_method = "dbscan" for grade-weighted cores',
+                )
+            )
+        summary = {
+            "method": params.cluster_method,
+            "distance": distance,
+            "eps": params.cluster_eps_min if distance == "road" else params.cluster_eps_km,
+            "eps_unit": "min" if distance == "road" else "km",
+            "grade_weighted": params.cluster_method == "dbscan",
+            "clusters": len(clusters),
+            "sites_in_clusters": int((labels >= 0).sum()),
+            "cooperation_candidates": clusters[clusters["candidate"]]
+            .drop(columns="geometry")
+            .to_dict(orient="records"),
+        }
+        ids = [f"C{x + 1:03d}" if x >= 0 else "" for x in labels]
+        return StageResult(
+            {"clusters": clusters},
+            columns={"sites": {"cluster_id": ids}},
+            indicators=summary,
+            warnings=warnings,
+        )

@@ -1,0 +1,241 @@
+"""The input stages: load and check every part, classify the sites, place them in units.
+
+They turn the manifest's files into the normalised layers every analysis reads: ``sites``,
+``units``, ``zones``, ``dem`` facts, ``taxonomy``, ``record_duplicates``, ``unit_borders``
+(the shared borders) and ``directed_borders`` (each unit's border towards each neighbour).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from pydantic import Field
+
+from geo.admin import assign_units, border_distance, shared_borders, unit_borders
+from geo.analyses.base import Context, Output, ParamModel, Stage, StageResult
+from geo.dedupe import find_record_duplicates
+from geo.errors import DatasetError
+from geo.sources import check_dem, load_sites, load_units, load_zones
+from geo.taxonomy import Taxonomy, classify_sites, load_taxonomy
+
+__all__ = [
+    "AssignUnits",
+    "CheckDem",
+    "ClassifySites",
+    "LoadSites",
+    "LoadUnits",
+    "LoadZones",
+    "MeasureBorders",
+    "RecordDuplicates",
+]
+
+
+class UnitParams(ParamModel):
+    """How unit and zone polygons are checked (keys of ``[params]``)."""
+
+    unit_overlap_min_km2: float = Field(
+        0.01, ge=0, description="overlaps of units smaller than this are ignored as slivers"
+    )
+
+
+class DemParams(ParamModel):
+    """How the DEM is checked (keys of ``[params]``)."""
+
+    dem_min_coverage: float = Field(
+        0.99, ge=0, le=1, description="share of the units' area the DEM should cover"
+    )
+
+
+class DuplicateParams(ParamModel):
+    """Record duplicates (keys of ``[params]``)."""
+
+    record_dup_m: float = Field(
+        200.0, gt=0, description="records this close with similar names are one site"
+    )
+
+
+class BorderParams(ParamModel):
+    """Shared borders (keys of ``[params]``)."""
+
+    border_tolerance_m: float = Field(
+        100.0, gt=0, description="boundaries of two units closer than this are shared"
+    )
+
+
+class LoadSites(Stage):
+    """Read the sites file, whatever its format, encoding and coordinate system."""
+
+    name = "load sites"
+    validates = True
+    outputs = (
+        Output(
+            "sites",
+            "layer",
+            {"en": "Tourism sites", "zh": "旅游资源点"},
+            geometry="Point",
+            map="shown",
+        ),
+    )
+
+    def run(self, ctx: Context) -> StageResult:
+        """Load ``[sites]``."""
+        loaded = load_sites(ctx.dataset.sites)
+        return StageResult(
+            {"sites": loaded.data}, sources={"sites": loaded.info}, warnings=loaded.warnings
+        )
+
+
+class LoadUnits(Stage):
+    """Read the administrative units and check their polygons."""
+
+    name = "load units"
+    validates = True
+    params = (UnitParams,)
+    outputs = (
+        Output(
+            "units",
+            "layer",
+            {"en": "Administrative units", "zh": "行政单元"},
+            geometry="MultiPolygon",
+            map="shown",
+        ),
+    )
+
+    def run(self, ctx: Context) -> StageResult:
+        """Load ``[units]``."""
+        loaded = load_units(ctx.dataset.units, overlap_min_km2=ctx.params.unit_overlap_min_km2)
+        return StageResult(
+            {"units": loaded.data}, sources={"units": loaded.info}, warnings=loaded.warnings
+        )
+
+
+class LoadZones(Stage):
+    """Read the special zones that straddle units."""
+
+    name = "load zones"
+    validates = True
+    section = "zones"
+    parts = ("zones",)
+    params = (UnitParams,)
+    outputs = (
+        Output(
+            "zones",
+            "layer",
+            {"en": "Special zones", "zh": "特殊区域"},
+            geometry="MultiPolygon",
+            map="shown",
+        ),
+    )
+
+    def run(self, ctx: Context) -> StageResult:
+        """Load ``[zones]``."""
+        loaded = load_zones(ctx.dataset.zones, overlap_min_km2=ctx.params.unit_overlap_min_km2)
+        return StageResult(
+            {"zones": loaded.data}, sources={"zones": loaded.info}, warnings=loaded.warnings
+        )
+
+
+class CheckDem(Stage):
+    """Check that the DEM opens, has a CRS and covers the units."""
+
+    name = "check DEM"
+    validates = True
+    section = "terrain"
+    parts = ("dem",)
+    needs = ("units",)
+    params = (DemParams,)
+
+    def run(self, ctx: Context) -> StageResult:
+        """Check ``[dem]``."""
+        dem = check_dem(ctx.dataset.dem, ctx["units"], min_coverage=ctx.params.dem_min_coverage)
+        info = {k: v for k, v in asdict(dem).items() if k != "warnings"}
+        return StageResult({"dem": dem}, sources={"dem": info}, warnings=dem.warnings)
+
+
+class ClassifySites(Stage):
+    """Kinds, GB/T 18972 classes, themes, origin and A-grades of the sites."""
+
+    name = "classify sites"
+    validates = True
+    needs = ("sites",)
+
+    def run(self, ctx: Context) -> StageResult:
+        """Classify with the bundled taxonomy and the dataset's own rules."""
+        taxonomy = _taxonomy(ctx)
+        sites, warnings = classify_sites(
+            ctx["sites"], taxonomy, category_kinds=ctx.dataset.taxonomy.kinds
+        )
+        return StageResult({"sites": sites, "taxonomy": taxonomy}, warnings=warnings)
+
+
+class RecordDuplicates(Stage):
+    """Merge the same site listed twice by one unit (a data-quality finding)."""
+
+    name = "record duplicates"
+    needs = ("sites",)
+    params = (DuplicateParams,)
+    outputs = (
+        Output(
+            "record_duplicates",
+            "table",
+            {"en": "Record duplicates", "zh": "重复记录"},
+            csv="record_duplicates.csv",
+        ),
+    )
+
+    def run(self, ctx: Context) -> StageResult:
+        """Find and merge the duplicates."""
+        sites, duplicates, warnings = find_record_duplicates(
+            ctx["sites"], max_m=ctx.params.record_dup_m
+        )
+        return StageResult({"sites": sites, "record_duplicates": duplicates}, warnings=warnings)
+
+
+class AssignUnits(Stage):
+    """Place every site in the unit that contains it."""
+
+    name = "assign units"
+    validates = True
+    needs = ("sites", "units")
+
+    def run(self, ctx: Context) -> StageResult:
+        """Assign units spatially; disagreements with declared units are warnings."""
+        sites, warnings = assign_units(ctx["sites"], ctx["units"])
+        return StageResult({"sites": sites}, warnings=warnings)
+
+
+class MeasureBorders(Stage):
+    """The borders units share, and each site's distance to the nearest of them."""
+
+    name = "measure borders"
+    needs = ("sites", "units")
+    params = (BorderParams,)
+    outputs = (
+        Output(
+            "unit_borders",
+            "layer",
+            {"en": "Shared unit borders", "zh": "共享边界"},
+            geometry="MultiLineString",
+        ),
+    )
+
+    def run(self, ctx: Context) -> StageResult:
+        """Measure the borders and the sites' border distances."""
+        directed = unit_borders(ctx["units"], tolerance_m=ctx.params.border_tolerance_m)
+        sites = border_distance(ctx["sites"], directed)
+        borders = shared_borders(directed)
+        return StageResult({"sites": sites, "directed_borders": directed, "unit_borders": borders})
+
+
+def _taxonomy(ctx: Context) -> Taxonomy:
+    """Load the bundled taxonomy with the dataset's own rules; unknown kind ids are an error."""
+    dataset = ctx.dataset
+    taxonomy = load_taxonomy(theme_keywords=dataset.taxonomy.theme_keywords)
+    for category, kind in dataset.taxonomy.kinds.items():
+        if kind not in taxonomy.kinds:
+            msg = (
+                f"{dataset.manifest}: [taxonomy] kinds maps '{category}' to unknown kind "
+                f"'{kind}'; use one of {', '.join(taxonomy.kinds)}"
+            )
+            raise DatasetError(msg)
+    return taxonomy

@@ -1,0 +1,132 @@
+"""Linkage: gravity model between units, the cooperation network."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from geo.analyses.base import Context, Output, Stage, StageResult
+from geo.diagnostics import RunWarning
+from geo.linkage import centroid_distances, gravity_linkage
+from geo.sources.stats import UnitStats, load_stats
+
+if TYPE_CHECKING:
+    from geo.dataset import Dataset
+    from geo.parts import StatsPart
+
+__all__ = ["Linkage", "LoadStats", "UnitDistances", "stats_warnings"]
+
+
+class UnitDistances(Stage):
+    """Geodesic distances between unit centroids (the linkage's distance without roads)."""
+
+    name = "unit distances"
+    needs = ("units",)
+    background = True
+
+    def skip_reason(self, ctx: Context) -> str | None:
+        """With roads the linkage uses travel times between hubs instead."""
+        if ctx.dataset.roads is not None:
+            return "the linkage uses road travel times"
+        return super().skip_reason(ctx)
+
+    def starts_after(self, dataset: Dataset) -> str:
+        """Units are all it needs."""
+        return "load units"
+
+    def run(self, ctx: Context) -> StageResult:
+        """Measure the distances."""
+        return StageResult({"centroid_km": centroid_distances(ctx["units"])})
+
+
+class Linkage(Stage):
+    """Gravity linkage R_ij between units and each unit's share of it."""
+
+    name = "linkage"
+    section = "linkage"
+    needs = ("units", "unit_indicators")
+    outputs = (
+        Output("linkage", "table", {"en": "Gravity linkage", "zh": "引力联系"}, csv="linkage.csv"),
+    )
+
+    def run(self, ctx: Context) -> StageResult:
+        """Load ``[stats]`` when given and measure the links."""
+        part, units, table = ctx.dataset.stats, ctx["units"], ctx["unit_indicators"]
+        stats = ctx.get("stats")
+        population = part.population if part else None
+        links, link_share, summary = gravity_linkage(
+            units,
+            table.set_index("unit_id")["endowment"],
+            population=stats.table[population] if population else None,
+            hub_minutes=ctx.get("hub_minutes"),
+            centroid_km=ctx.get("centroid_km"),
+        )
+        if population:
+            shaky = stats.illustrative_units([population])
+            links["illustrative"] = links["unit_a"].isin(shaky) | links["unit_b"].isin(shaky)
+            summary["population_illustrative_units"] = shaky
+        summary["strongest"] = links.head(10).to_dict(orient="records")
+        share = table["unit_id"].map(link_share).fillna(0.0)
+        return StageResult(
+            {"linkage": links},
+            columns={"unit_indicators": {"linkage_share": share.to_numpy()}},
+            indicators=summary,
+        )
+
+
+class LoadStats(Stage):
+    """Read the per-unit statistics (population, inputs and outputs of tourism)."""
+
+    name = "load stats"
+    parts = ("stats",)
+    needs = ("units",)
+    validates = True
+
+    def run(self, ctx: Context) -> StageResult:
+        """Load ``[stats]`` for the units and say what is missing or illustrative."""
+        part = ctx.dataset.stats
+        stats = load_stats(part, list(ctx["units"]["unit_id"]))
+        return StageResult({"stats": stats}, warnings=stats_warnings(stats, part))
+
+
+def stats_warnings(stats: UnitStats, part: StatsPart) -> list[RunWarning]:
+    """Warnings for units without statistics and for values that are not official.
+
+    Parameters
+    ----------
+    stats
+        The loaded ``[stats]`` table.
+    part
+        Its manifest part (file and column names).
+
+    Returns
+    -------
+    list of RunWarning
+        Missing units, then illustrative values by use.
+    """
+    found = []
+    if stats.missing_units:
+        found.append(
+            RunWarning(
+                "stats_missing_units",
+                f"{Path(part.path).name}: {len(stats.missing_units)} units have no row "
+                f"({', '.join(stats.missing_units[:10])}); their population counts as 0 in the "
+                "linkage and they are left out of the efficiency analysis",
+                stats.missing_units,
+            )
+        )
+    for columns, use in (
+        ([part.population] if part.population else [], "the gravity linkage"),
+        (part.inputs + part.outputs, "the DEA efficiency"),
+    ):
+        shaky = stats.illustrative_units(columns)
+        if shaky:
+            found.append(
+                RunWarning(
+                    "illustrative_stats",
+                    f"{Path(part.path).name}: {', '.join(columns)} of {len(shaky)} units are "
+                    f"illustrative, not official figures; {use} uses them",
+                    shaky,
+                )
+            )
+    return found

@@ -1,0 +1,87 @@
+"""Duplicated construction: scored overlap pairs, overlap groups and the unit-pair summary."""
+
+from __future__ import annotations
+
+from geo.analyses.base import Context, Output, Stage, StageResult
+from geo.diagnostics import RunWarning
+from geo.overlap_summary import overlap_indicators
+from geo.overlaps import (
+    OverlapParams,
+    find_overlaps,
+    overlap_groups,
+    overlap_lines,
+    unit_pair_summary,
+)
+
+__all__ = ["Overlaps"]
+
+
+class Overlaps(Stage):
+    """Pairs of same-kind or same-theme sites within one market, scored 0-100."""
+
+    name = "overlaps"
+    section = "overlaps"
+    needs = ("sites", "units", "taxonomy", "record_duplicates")
+    params = (OverlapParams,)
+    outputs = (
+        Output(
+            "overlaps",
+            "table",
+            {"en": "Overlap pairs", "zh": "重复建设点对"},
+            csv="overlaps.csv",
+            api=False,  # served with their lines as overlap_pairs
+        ),
+        Output(
+            "overlap_groups",
+            "table",
+            {"en": "Overlap groups", "zh": "重复建设组"},
+            csv="overlap_groups.csv",
+            map="shown",
+        ),
+        Output(
+            "overlap_unit_pairs",
+            "table",
+            {"en": "Overlaps by unit pair", "zh": "单元对重复建设"},
+            csv="overlap_unit_pairs.csv",
+        ),
+        Output(
+            "overlap_pairs",
+            "layer",
+            {"en": "Duplicated-construction pairs", "zh": "重复建设连线"},
+            geometry="LineString",
+            map="shown",
+        ),
+    )
+
+    def run(self, ctx: Context) -> StageResult:
+        """Find, score and group the pairs."""
+        params, sites = ctx.params, ctx["sites"]
+        minutes = ctx.get("site_minutes")
+        pairs = find_overlaps(sites, ctx["units"], ctx["taxonomy"], params, travel_minutes=minutes)
+        groups, pairs["group_id"] = overlap_groups(pairs, sites, params.group_min_score)
+        unit_pairs = unit_pair_summary(pairs)
+        warnings = []
+        if len(sites) < 2:
+            warnings.append(RunWarning("one_site", "only one site: there is nothing to compare"))
+        elif sites["unit_id"].nunique() < 2:
+            warnings.append(
+                RunWarning(
+                    "one_unit", "every site lies in one unit: there can be no cross-border overlaps"
+                )
+            )
+        summary = overlap_indicators(
+            pairs,
+            groups,
+            unit_pairs,
+            sites,
+            ctx["record_duplicates"],
+            mode="road" if minutes is not None else "geodesic",
+            settings=params,
+        )
+        outputs = {
+            "overlaps": pairs,
+            "overlap_groups": groups,
+            "overlap_unit_pairs": unit_pairs,
+            "overlap_pairs": overlap_lines(pairs, sites),
+        }
+        return StageResult(outputs, indicators=summary, warnings=warnings)

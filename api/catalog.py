@@ -24,14 +24,14 @@ from api.store import DatasetRecord, Store
 from api.tables import Table
 from geo.results import Results, StaleRunError, read_results
 
-__all__ = ["Catalog", "Published", "StaleRun"]
+__all__ = ["Catalog", "Published", "UnreadableRunError"]
 
 _MAX_PAGES = 16
 _CACHE_BYTES = 64 * 1024**2  # answers kept per run
 _CACHE_ENTRY_BYTES = 1024**2
 
 
-class StaleRun(Exception):
+class UnreadableRunError(Exception):
     """A dataset's published run cannot be read by this version; it must be analysed again."""
 
     def __init__(self, dataset_id: str, why: str) -> None:
@@ -62,7 +62,7 @@ class Published:
 
         Raises
         ------
-        StaleRun
+        UnreadableRunError
             The run was published by a version whose files this one cannot read.
         """
         folder = record.results_dir
@@ -72,7 +72,7 @@ class Published:
         except FileNotFoundError:
             return None
         except (StaleRunError, KeyError, ValueError, OSError) as exc:
-            raise StaleRun(record.id, str(exc)) from None
+            raise UnreadableRunError(record.id, str(exc)) from None
         published = cls(record=record, results=results, run=run)
         published.sites, published.overlaps, published.indicators  # noqa: B018 - read now
         return published
@@ -195,7 +195,7 @@ class Catalog:
 
         Raises
         ------
-        StaleRun
+        UnreadableRunError
             Its published run was written by a version this one cannot read.
         """
         published = self._loaded.get(dataset_id)
@@ -216,7 +216,7 @@ class Catalog:
         """Return a dataset's last good run, or None (also when it is stale: see :meth:`get`)."""
         try:
             return self.get(dataset_id)
-        except StaleRun:
+        except UnreadableRunError:
             return None
 
     def refresh(self, dataset_id: str) -> None:
@@ -224,7 +224,7 @@ class Catalog:
         record = self.store.dataset(dataset_id)
         try:
             loaded = Published.load(record) if record is not None else None
-        except StaleRun:
+        except UnreadableRunError:
             loaded = None
         with self._lock:
             if loaded is None:

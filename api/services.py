@@ -10,7 +10,7 @@ from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from api.catalog import Catalog, Published, StaleRun
+from api.catalog import Catalog, Published, UnreadableRunError
 from api.jobs import JobRunner
 from api.settings import Settings
 from api.store import DatasetRecord, Store
@@ -43,7 +43,7 @@ async def published(dataset_id: DatasetId, services: ServicesDep) -> Published:
     if run is None:  # not in memory yet: load it (or learn why not) off the event loop
         try:
             run = await run_in_threadpool(services.catalog.get, dataset_id)
-        except StaleRun as exc:
+        except UnreadableRunError as exc:
             raise HTTPException(409, str(exc)) from None
     if run is not None:
         return run

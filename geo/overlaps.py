@@ -36,6 +36,7 @@ from geo.analyses.base import ParamModel
 from geo.coords import WGS84
 from geo.dedupe import unit_sphere_xyz
 from geo.grouping import join_groups
+from geo.i18n import explain_pairs
 from geo.network import faster_direction
 from geo.taxonomy import OTHER, Taxonomy, split_themes
 
@@ -189,69 +190,10 @@ def find_overlaps(
             "cross_border": unit_ids[i] != unit_ids[j],
         }
     )
-    pairs["explanation"] = _explanations(pairs, sites, units, taxonomy, settings, i, j, by_road)
+    pairs["explanation"] = explain_pairs(
+        pairs, sites, units, "en", by_road=by_road, circuity=settings.circuity
+    )
     return pairs.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
-
-
-def _explanations(
-    pairs: pd.DataFrame,
-    sites: gpd.GeoDataFrame,
-    units: gpd.GeoDataFrame,
-    taxonomy: Taxonomy,
-    settings: OverlapParams,
-    i: np.ndarray,
-    j: np.ndarray,
-    by_road: bool,
-) -> pd.Series:
-    """One sentence per pair a planner can read aloud (one formatting pass over the pairs)."""
-    if pairs.empty:
-        return pd.Series(dtype=object)
-    names = units.set_index("unit_id")
-    label = names["name_en"].where(names["name_en"].astype(bool), names["name"]).to_dict()
-    english = sites["name_en"].to_numpy(dtype=object)
-    grades = sites["a_grade"].to_numpy()
-    units_of = sites["unit_id"].to_numpy(dtype=object)
-
-    def who(rows: np.ndarray, name: pd.Series) -> list[str]:
-        # only the sites in pairs are formatted, not the whole table
-        en = pd.Series(english[rows], dtype=object).fillna("").tolist()
-        unit = pd.Series(units_of[rows], dtype=object).map(label).fillna("outside the units")
-        grade = [f"{g}A" if g > 0 else "not graded" for g in grades[rows].tolist()]
-        return [
-            f"{n} {e} ({u}, {g})" if e else f"{n} ({u}, {g})"
-            for n, e, u, g in zip(name.tolist(), en, unit.tolist(), grade, strict=True)
-        ]
-
-    kinds_en = {k: v.en for k, v in taxonomy.kinds.items()}
-
-    def what(kind: str, themes: str) -> str:
-        if kind:
-            return f"are the same kind of resource ({kinds_en.get(kind, '')})"
-        plural = "s" if ";" in themes else ""
-        return f"share the theme{plural} {themes.replace(';', ', ')}"
-
-    def far(distance: float) -> str:
-        if by_road:
-            return f"{distance:.0f} min apart by road"
-        road_km = distance * settings.circuity
-        estimate = f"{road_km:.0f}" if road_km >= 10 else f"{road_km:.1f}"
-        return f"{distance:.1f} km apart (about {estimate} km by road)"
-
-    text = [
-        f"{a} and {b} {what(kind, themes)}, {far(distance)}, "
-        f"{'across a border' if cross else 'in the same unit'}: overlap score {score:.0f}/100."
-        for a, b, kind, themes, distance, cross, score in zip(
-            who(i, pairs["name_a"]),
-            who(j, pairs["name_b"]),
-            pairs["shared_kind"].tolist(),
-            pairs["shared_themes"].tolist(),
-            pairs["distance"].tolist(),
-            pairs["cross_border"].tolist(),
-            pairs["score"].tolist(),
-            strict=True,
-        )
-    ]
-    return pd.Series(text, index=pairs.index, dtype=object)
 
 
 def overlap_groups(

@@ -11,7 +11,7 @@ import jinja2
 import numpy as np
 import pandas as pd
 
-from geo import __version__
+from geo import __version__, i18n
 from geo.figures import (
     efficiency_figure,
     linkage_figure,
@@ -32,79 +32,6 @@ _TEMPLATES = jinja2.Environment(
     lstrip_blocks=True,
 )
 
-# (Chinese, English) for every heading and label of the report
-_WORDS: dict[str, tuple[str, str]] = {
-    "title": ("旅游一体化分析报告", "Tourism integration report"),
-    "overview": ("概览", "Overview"),
-    "data_quality": ("数据质量", "Data quality"),
-    "units": ("各行政单元", "Units"),
-    "overlaps": ("重复建设", "Duplicated construction"),
-    "clusters": ("跨界资源集聚区与合作候选", "Cross-border clusters and cooperation candidates"),
-    "friction": ("边界摩擦", "Border friction"),
-    "balance": ("均衡与格局", "Balance and pattern"),
-    "linkage": ("空间联系", "Linkage"),
-    "efficiency": ("旅游效率（DEA）", "Efficiency (DEA)"),
-    "terrain": ("地形", "Terrain"),
-    "swot": ("SWOT 摘要", "SWOT summary"),
-    "methods": ("方法与参数", "Methods and parameters"),
-    "generated": ("生成于", "Generated"),
-    "dataset": ("数据集", "Dataset"),
-    "warnings": ("警告", "Warnings"),
-    "skipped": ("未运行的分析", "Analyses not run"),
-    "record_duplicates": ("合并的重复记录", "Merged duplicate records"),
-    "illustrative": ("示意性数值（非官方统计）", "Illustrative values (not official figures)"),
-    "illustrative_note": (
-        "以下数值并非官方统计，仅作示意；使用它们的结果均已标注。",
-        "These values are not official statistics; every result that uses them is marked.",
-    ),
-    "none": ("无", "none"),
-    "unit": ("单元", "unit"),
-    "sites": ("资源点", "sites"),
-    "endowment": ("资源禀赋", "endowment"),
-    "density": ("密度（/千km²）", "density (/1,000 km²)"),
-    "share": ("占比", "share"),
-    "clark_evans": ("最近邻指数 R", "Clark–Evans R"),
-    "linkage_share": ("联系份额", "linkage share"),
-    "ccr": ("综合效率 CCR", "CCR"),
-    "bcc": ("纯技术效率 BCC", "BCC"),
-    "scale": ("规模效率", "scale"),
-    "rts": ("规模报酬", "returns to scale"),
-    "score": ("评分", "score"),
-    "explanation": ("说明", "explanation"),
-    "top_overlaps": ("最强的重复建设对", "Strongest overlaps"),
-    "unit_pairs": ("单元对矩阵（重复建设对数）", "Unit-pair matrix (overlap pairs)"),
-    "candidates": ("合作候选", "Cooperation candidates"),
-    "cluster": ("集聚区", "cluster"),
-    "cross_border_index": ("跨界指数", "cross-border index"),
-    "quality": ("质量", "quality"),
-    "kinds": ("类型", "kinds"),
-    "crossings": ("跨界道路", "road crossings"),
-    "deadends": ("断头路", "dead-ends"),
-    "detour": ("绕行系数（中位数）", "detour index (median)"),
-    "same_unit": ("同一单元内", "within a unit"),
-    "cross_border": ("跨界", "across a border"),
-    "lorenz": ("洛伦兹曲线", "Lorenz curve"),
-    "network": ("合作网络", "Cooperation network"),
-    "strongest_links": ("最强联系", "Strongest links"),
-    "strength": ("联系强度", "strength"),
-    "distance": ("距离", "distance"),
-    "strengths": ("优势", "Strengths"),
-    "weaknesses": ("劣势", "Weaknesses"),
-    "opportunities": ("机会", "Opportunities"),
-    "threats": ("威胁", "Threats"),
-    "zones": ("规划区", "Zones"),
-    "parameters": ("参数", "Parameters"),
-    "formulas": ("公式", "Formulas"),
-    "value": ("取值", "value"),
-    "meaning": ("含义", "meaning"),
-    "mean_elevation": ("平均高程（m）", "mean elevation (m)"),
-    "mean_slope": ("平均坡度（°）", "mean slope (°)"),
-    "steep_share": ("坡度>25°占比", "share steeper than 25°"),
-    "pairs": ("对数", "pairs"),
-    "count": ("数量", "count"),
-    "key_numbers": ("主要数字", "Key numbers"),
-    "files": ("输入文件", "Input files"),
-}
 
 _FORMULAS: list[tuple[str, str, str]] = [
     ("overlap score", "S = 100 · sim^wₛ · prox^wₚ · grade^w_g",
@@ -174,18 +101,21 @@ def render_report(results: Results, *, lang: str = "zh") -> str:
     str
         The page (figures embedded as PNG data URIs, styles inline, no scripts).
     """
-    if lang not in ("zh", "en"):
-        msg = f"lang must be 'zh' or 'en', not {lang!r}"
-        raise ValueError(msg)
-    words = {k: (zh if lang == "zh" else en) for k, (zh, en) in _WORDS.items()}
-    names = results.units["name"].fillna("").astype(str)
-    if lang == "en" and "name_en" in results.units:
-        english = results.units["name_en"].fillna("").astype(str)
-        names = english.where(english != "", names)
-    label = dict(zip(results.units["unit_id"].astype(str), names, strict=True))
+    words = i18n.words(lang, "report")
+    label = i18n.unit_names(results.units, lang)
     indicators = results.indicators
     overlaps = results.overlaps
-    top = overlaps.sort_values("score", ascending=False).head(15) if overlaps is not None else None
+    top = None
+    if overlaps is not None:
+        top = overlaps.sort_values("score", ascending=False).head(15)
+        top = top.assign(explanation=results.explain(top, lang))
+    efficiency = results.efficiency
+    if efficiency is not None:
+        efficiency = efficiency.assign(
+            returns_to_scale=efficiency["returns_to_scale"].map(
+                lambda v: i18n.returns_to_scale(v, lang)
+            )
+        )
     candidates = (
         results.clusters[results.clusters["candidate"]].sort_values("rank")
         if results.clusters is not None
@@ -208,7 +138,7 @@ def render_report(results: Results, *, lang: str = "zh") -> str:
         else len(results.record_duplicates),
         "units": _units_table(results, label),
         "label": label,
-        "kinds": {k: (v.zh if lang == "zh" else v.en) for k, v in load_taxonomy().kinds.items()},
+        "kinds": {k: i18n.kind_label(k, lang) for k in load_taxonomy().kinds},
         "top_overlaps": _records(top),
         "clusters": _records(
             None if results.clusters is None else results.clusters.drop(columns="geometry")
@@ -218,7 +148,7 @@ def render_report(results: Results, *, lang: str = "zh") -> str:
             None if results.linkage is None
             else results.linkage[results.linkage["cooperation_link"]], 15
         ),
-        "efficiency": _records(results.efficiency),
+        "efficiency": _records(efficiency),
         "methods": _methods(results),
         "formulas": _FORMULAS,
         "figures": {

@@ -29,6 +29,7 @@ from geo import __version__
 from geo.analyses.base import Output
 from geo.dataset import Dataset
 from geo.diagnostics import RunWarning
+from geo.i18n import explain_pairs
 from geo.registry import CATALOGUE
 
 __all__ = [
@@ -104,6 +105,22 @@ class Results:
             return None
         msg = f"a run has no output '{name}'"
         raise AttributeError(msg)
+
+    def explain(self, pairs: pd.DataFrame, lang: str) -> list[str]:
+        """Return the overlap pairs' sentences in ``lang`` (the stored ones are English).
+
+        Parameters
+        ----------
+        pairs
+            Rows of :attr:`overlaps` or :attr:`overlap_pairs`.
+        lang
+            ``"zh"`` or ``"en"``.
+        """
+        by_road = self.indicators.get("overlaps", {}).get("mode") == "road"
+        circuity = self.dataset.params.circuity
+        return explain_pairs(
+            pairs, self.sites, self.units, lang, by_road=by_road, circuity=circuity
+        )
 
     def counts(self) -> dict[str, int]:
         """Return the headline counts of the run."""

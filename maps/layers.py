@@ -17,6 +17,7 @@ import shapely
 from branca.colormap import LinearColormap
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
+from geo.i18n import names_in, unit_names
 from geo.results import Results
 from maps.style import ROAD_CLASSES, Words, kind_label, score_colormap
 
@@ -68,7 +69,7 @@ def units_layer(results: Results, w: Words, lang: str) -> tuple[folium.GeoJson, 
     else:
         units["endowment"], units["sites"] = 0.0, 0
     units["endowment"] = units["endowment"].fillna(0.0).round(2)
-    units["label"] = _names(units, lang)
+    units["label"] = units["unit_id"].astype(str).map(unit_names(units, lang))
     top = max(float(units["endowment"].max()), 1.0)
     colormap = LinearColormap(["#f7fcf5", "#a1d99b", "#31a354", "#005a32"], vmin=0, vmax=top)
     layer = folium.GeoJson(
@@ -91,7 +92,7 @@ def zones_layer(results: Results, w: Words, lang: str) -> tuple[folium.GeoJson, 
     if results.zones is None or results.zones.empty:
         return None
     zones = results.zones.copy()
-    zones["label"] = _names(zones, lang)
+    zones["label"] = names_in(zones, lang)
     layer = folium.GeoJson(
         features(zones, ["label"]),
         name=w["zones"],
@@ -113,7 +114,11 @@ def overlap_pairs_layer(results: Results, w: Words, lang: str) -> tuple[Any, Leg
         return None
     colormap = score_colormap()
     total = len(pairs)
-    pairs = pairs.nlargest(MAX_PAIRS, "score").assign(score=pairs["score"].round(1))
+    pairs = pairs.nlargest(MAX_PAIRS, "score")
+    pairs = pairs.assign(
+        score=pairs["score"].round(1),
+        explanation=[html.escape(t) for t in results.explain(pairs, lang)],
+    )
     layer = folium.GeoJson(
         features(pairs, ["score", "explanation"]),
         name=w["overlap_pairs"],
@@ -372,18 +377,9 @@ def hillshade_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend]
     return layer, _swatch("#888", w["hillshade"])
 
 
-def _names(gdf: gpd.GeoDataFrame, lang: str) -> pd.Series:
-    """Names in ``lang``: English when asked and present, else the name as given."""
-    names = gdf["name"].fillna("").astype(str)
-    if lang == "en" and "name_en" in gdf:
-        english = gdf["name_en"].fillna("").astype(str)
-        names = english.where(english != "", names)
-    return names
-
-
 def _unit_names(results: Results, lang: str) -> dict[str, str]:
-    """Map each unit id to its name in ``lang``."""
-    return dict(zip(results.units["unit_id"], _names(results.units, lang), strict=True))
+    """Map each unit id to its name in ``lang`` (qualified where names repeat)."""
+    return unit_names(results.units, lang)
 
 
 def generic_layer(results: Results, name: str, lang: str) -> tuple[Any, Legend] | None:

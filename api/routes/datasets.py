@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from fastapi.responses import HTMLResponse
 
 from api.bbox import parse_bbox
-from api.catalog import Published, StaleRun
+from api.catalog import Published, UnreadableRunError
 from api.services import DatasetId, Services, get_services, published, record_or_404
 from api.store import DatasetRecord
 from api.tables import TABLE_FORMATS, Format, Page, table_response
@@ -74,8 +74,8 @@ def dataset_summary(services: Services, record: DatasetRecord, full: bool) -> di
     }
     if full:
         try:
-            run = services.catalog.get(record.id) if last else None
-        except StaleRun as exc:
+            run = services.catalog.get(record.id)
+        except UnreadableRunError as exc:
             run, summary["problem"] = None, str(exc)
         record_run = run.run if run else {}
         summary["tables"] = run.tables() if run else []

@@ -47,7 +47,7 @@ def _link(href: str, rel: str, kind: str = "application/json", title: str = "") 
 
 
 def _layer(run: Published, layer: str) -> gpd.GeoDataFrame | None:
-    """A layer of the run's catalogue (every GeoPackage layer is a collection)."""
+    """Return a layer of the run's catalogue (every GeoPackage layer is a collection)."""
     output = run.results.catalogue.get(layer)
     if output is None or output.kind != "layer":
         return None

@@ -76,7 +76,8 @@ def test_projected_plane_and_unit_statistics(tmp_path):
     assert stats.loc["steep", "steep_share"] > 0.98
     assert stats.loc["steep", "mean_slope_deg"] == pytest.approx(30.0, abs=0.5)
     assert result.hillshade.values.dtype == np.uint8
-    assert result.hillshade.bounds[0] == pytest.approx(TO_WGS.transform(west, north - 6000)[0], abs=0.01)
+    expected_west = TO_WGS.transform(west, north - 6000)[0]
+    assert result.hillshade.bounds[0] == pytest.approx(expected_west, abs=0.01)
 
 
 def test_geographic_dem_slope_is_metre_correct(tmp_path):

@@ -1,0 +1,360 @@
+"""Every word a reader sees, by language: the one table, names, numbers and sentences.
+
+The report, the map, the figures and the command line take their words from here, and so do
+the sentences built from an analysis's facts (overlap explanations, returns to scale). A word
+a single reader uses differently is keyed ``"<reader>:<key>"`` (readers: ``map``,
+``report``); :func:`words` gives each reader its view of the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo.taxonomy import load_taxonomy
+
+__all__ = [
+    "LANGUAGES",
+    "Lang",
+    "explain_pairs",
+    "fmt_number",
+    "kind_label",
+    "names_in",
+    "returns_to_scale",
+    "theme_label",
+    "unit_names",
+    "words",
+]
+
+Lang = Literal["zh", "en"]
+LANGUAGES: tuple[str, ...] = ("zh", "en")
+
+#: (Chinese, English) of every heading, label and word.
+WORDS: dict[str, tuple[str, str]] = {
+    "map:units": ("行政单元（资源禀赋）", "Units (endowment)"),
+    "map:zones": ("规划区", "Planning zones"),
+    "map:sites": ("旅游资源点", "Tourism sites"),
+    "overlap_pairs": ("重复建设（相似资源对）", "Overlapping sites (duplicated construction)"),
+    "overlap_groups": ("重复建设组", "Overlap groups"),
+    "map:clusters": ("资源集聚区（跨界指数）", "Resource clusters (cross-border index)"),
+    "roads": ("道路", "Roads"),
+    "border_crossings": ("跨界道路连接点", "Border crossings"),
+    "border_deadends": ("断头路（临界未连通）", "Border dead-ends"),
+    "isochrones": ("等时圈", "Isochrones"),
+    "map:density": ("资源密度（等级加权）", "Site density (grade-weighted)"),
+    "hillshade": ("地形晕渲", "Hillshade"),
+    "endowment": ("资源禀赋", "endowment"),
+    "map:score": ("重复度评分", "overlap score"),
+    "cross_border_index": ("跨界指数", "cross-border index"),
+    "minutes": ("分钟", "minutes"),
+    "grade": ("A级", "A-grade"),
+    "ungraded": ("未评级", "not graded"),
+    "map:unit": ("所在单元", "unit"),
+    "kind": ("类型", "kind"),
+    "gb_class": ("国标主类", "GB/T 18972 class"),
+    "map:overlaps": ("相似资源", "overlaps"),
+    "no_overlaps": ("无相似资源", "no overlaps found"),
+    "search": ("搜索资源点…", "Search sites…"),
+    "not_found": ("未找到", "not found"),
+    "sites_count": ("资源点数", "sites"),
+    "candidate": ("合作候选", "cooperation candidate"),
+    "legend": ("图例", "Legend"),
+    "crossing": ("跨界道路", "road crossing"),
+    "deadend": ("断头路", "dead-end"),
+    "low": ("低", "low"),
+    "high": ("高", "high"),
+    "zone_note": ("示意范围", "approximate boundary"),
+    "strongest": ("仅显示最强的 {n} 对（共 {total} 对）", "the strongest {n} of {total} shown"),
+    "title": ("旅游一体化分析报告", "Tourism integration report"),
+    "overview": ("概览", "Overview"),
+    "data_quality": ("数据质量", "Data quality"),
+    "report:units": ("各行政单元", "Units"),
+    "report:overlaps": ("重复建设", "Duplicated construction"),
+    "report:clusters": (
+        "跨界资源集聚区与合作候选",
+        "Cross-border clusters and cooperation candidates",
+    ),
+    "friction": ("边界摩擦", "Border friction"),
+    "balance": ("均衡与格局", "Balance and pattern"),
+    "linkage": ("空间联系", "Linkage"),
+    "efficiency": ("旅游效率（DEA）", "Efficiency (DEA)"),
+    "terrain": ("地形", "Terrain"),
+    "swot": ("SWOT 摘要", "SWOT summary"),
+    "methods": ("方法与参数", "Methods and parameters"),
+    "generated": ("生成于", "Generated"),
+    "dataset": ("数据集", "Dataset"),
+    "warnings": ("警告", "Warnings"),
+    "skipped": ("未运行的分析", "Analyses not run"),
+    "record_duplicates": ("合并的重复记录", "Merged duplicate records"),
+    "illustrative": ("示意性数值（非官方统计）", "Illustrative values (not official figures)"),
+    "illustrative_note": (
+        "以下数值并非官方统计，仅作示意；使用它们的结果均已标注。",
+        "These values are not official statistics; every result that uses them is marked.",
+    ),
+    "none": ("无", "none"),
+    "report:unit": ("单元", "unit"),
+    "report:sites": ("资源点", "sites"),
+    "report:density": ("密度（/千km²）", "density (/1,000 km²)"),
+    "share": ("占比", "share"),
+    "clark_evans": ("最近邻指数 R", "Clark–Evans R"),
+    "linkage_share": ("联系份额", "linkage share"),
+    "ccr": ("综合效率 CCR", "CCR"),
+    "bcc": ("纯技术效率 BCC", "BCC"),
+    "scale": ("规模效率", "scale"),
+    "rts": ("规模报酬", "returns to scale"),
+    "report:score": ("评分", "score"),
+    "explanation": ("说明", "explanation"),
+    "top_overlaps": ("最强的重复建设对", "Strongest overlaps"),
+    "unit_pairs": ("单元对矩阵（重复建设对数）", "Unit-pair matrix (overlap pairs)"),
+    "candidates": ("合作候选", "Cooperation candidates"),
+    "cluster": ("集聚区", "cluster"),
+    "quality": ("质量", "quality"),
+    "kinds": ("类型", "kinds"),
+    "crossings": ("跨界道路", "road crossings"),
+    "deadends": ("断头路", "dead-ends"),
+    "detour": ("绕行系数（中位数）", "detour index (median)"),
+    "same_unit": ("同一单元内", "within a unit"),
+    "cross_border": ("跨界", "across a border"),
+    "lorenz": ("洛伦兹曲线", "Lorenz curve"),
+    "network": ("合作网络", "Cooperation network"),
+    "strongest_links": ("最强联系", "Strongest links"),
+    "strength": ("联系强度", "strength"),
+    "distance": ("距离", "distance"),
+    "strengths": ("优势", "Strengths"),
+    "weaknesses": ("劣势", "Weaknesses"),
+    "opportunities": ("机会", "Opportunities"),
+    "threats": ("威胁", "Threats"),
+    "report:zones": ("规划区", "Zones"),
+    "parameters": ("参数", "Parameters"),
+    "formulas": ("公式", "Formulas"),
+    "value": ("取值", "value"),
+    "meaning": ("含义", "meaning"),
+    "mean_elevation": ("平均高程（m）", "mean elevation (m)"),
+    "mean_slope": ("平均坡度（°）", "mean slope (°)"),
+    "steep_share": ("坡度>25°占比", "share steeper than 25°"),
+    "pairs": ("对数", "pairs"),
+    "count": ("数量", "count"),
+    "key_numbers": ("主要数字", "Key numbers"),
+    "files": ("输入文件", "Input files"),
+    "rts:constant": ("规模报酬不变", "constant"),
+    "rts:increasing": ("规模报酬递增", "increasing"),
+    "rts:decreasing": ("规模报酬递减", "decreasing"),
+    "rts:infeasible": ("无可行解", "infeasible"),
+}
+
+#: Theme ids of the bundled taxonomy in Chinese (a dataset's own themes show their id).
+_THEMES_ZH = {
+    "bamboo": "竹",
+    "karst": "喀斯特",
+    "bo_culture": "僰文化",
+    "hot_spring": "温泉",
+    "ancient_town": "古镇古街",
+    "red": "红色旅游",
+    "liquor": "酒文化",
+    "tea": "茶文化",
+    "miao": "苗族文化",
+    "yi": "彝族文化",
+    "buddhist": "佛教",
+    "confucian": "儒学",
+    "salt": "盐文化",
+    "forest": "森林",
+    "waterfall": "瀑布",
+    "geopark": "地质公园",
+    "panda": "熊猫",
+}
+
+
+def _check(lang: str) -> None:
+    if lang not in LANGUAGES:
+        msg = f"lang must be 'zh' or 'en', not {lang!r}"
+        raise ValueError(msg)
+
+
+def words(lang: str, reader: str | None = None) -> dict[str, str]:
+    """Return the words in ``lang`` as ``reader`` (``map``, ``report``) sees them.
+
+    Parameters
+    ----------
+    lang
+        ``"zh"`` or ``"en"``.
+    reader
+        Its own words (``"<reader>:<key>"``) replace the common ones of the same key.
+
+    Returns
+    -------
+    dict
+        Key -> word.
+
+    Raises
+    ------
+    ValueError
+        Another language.
+    """
+    _check(lang)
+    pick = 0 if lang == "zh" else 1
+    found = {k: v[pick] for k, v in WORDS.items() if ":" not in k}
+    if reader is not None:
+        prefix = f"{reader}:"
+        found |= {k[len(prefix) :]: v[pick] for k, v in WORDS.items() if k.startswith(prefix)}
+    return found
+
+
+@cache
+def _kinds() -> dict[str, tuple[str, str]]:
+    return {k: (v.zh, v.en) for k, v in load_taxonomy().kinds.items()}
+
+
+def kind_label(kind: str, lang: str) -> str:
+    """Return a kind id in words (the id itself when the bundled taxonomy lacks it)."""
+    zh, en = _kinds().get(kind, (kind, kind.replace("_", " ")))
+    return zh if lang == "zh" else en
+
+
+def theme_label(theme: str, lang: str) -> str:
+    """Return a theme id in words (in English, and for a dataset's own theme: its id)."""
+    return _THEMES_ZH.get(theme, theme) if lang == "zh" else theme
+
+
+def returns_to_scale(value: str, lang: str) -> str:
+    """Return a DEA returns-to-scale value (``increasing`` ...) in words."""
+    zh, en = WORDS.get(f"rts:{value}", (value, value))
+    return zh if lang == "zh" else en
+
+
+def fmt_number(value: object, digits: int = 2) -> str:
+    """Format a number with thousands separators; missing values as a dash."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "–"
+    return f"{float(value):,.{digits}f}"  # type: ignore[arg-type]
+
+
+def names_in(frame: pd.DataFrame, lang: str) -> pd.Series:
+    """Names in ``lang``: English when asked and present, else the name as given."""
+    names = frame["name"].fillna("").astype(str)
+    if lang == "en" and "name_en" in frame:
+        english = frame["name_en"].fillna("").astype(str)
+        names = english.where(english != "", names)
+    return names
+
+
+def unit_names(units: gpd.GeoDataFrame | pd.DataFrame, lang: str) -> dict[str, str]:
+    """Map each unit id to its name in ``lang``, qualified where names repeat.
+
+    Two units of the same name (two 城区, two Saint-Julià) are told apart by their id.
+    """
+    names = names_in(units, lang)
+    ids = units["unit_id"].astype(str)
+    repeated = names.duplicated(keep=False) & names.astype(bool)
+    open_, close = ("（", "）") if lang == "zh" else (" (", ")")
+    names = names.where(~repeated, names + open_ + ids + close)
+    return dict(zip(ids, names, strict=True))
+
+
+def _who(
+    names: Iterable[str],
+    english: Iterable[str],
+    units: Iterable[str],
+    grades: Iterable[int],
+    lang: str,
+) -> list[str]:
+    out = []
+    for name, en, unit, grade in zip(names, english, units, grades, strict=True):
+        if lang == "zh":
+            level = f"{grade}A级" if grade > 0 else "未评级"
+            out.append(f"{name}（{unit}，{level}）")
+        else:
+            level = f"{grade}A" if grade > 0 else "not graded"
+            out.append(f"{name} {en} ({unit}, {level})" if en else f"{name} ({unit}, {level})")
+    return out
+
+
+def explain_pairs(
+    pairs: pd.DataFrame,
+    sites: pd.DataFrame,
+    units: pd.DataFrame,
+    lang: str,
+    *,
+    by_road: bool,
+    circuity: float,
+) -> list[str]:
+    """One sentence per overlap pair, in ``lang``, that a planner can read aloud.
+
+    Parameters
+    ----------
+    pairs
+        Overlap pairs (``site_a``, ``site_b``, ``name_a``, ``name_b``, ``shared_kind``,
+        ``shared_themes``, ``distance``, ``cross_border``, ``score``).
+    sites
+        The sites (``site_id``, ``name_en``, ``a_grade``, ``unit_id``).
+    units
+        The units, for their names.
+    lang
+        ``"zh"`` or ``"en"``.
+    by_road
+        ``distance`` is road minutes (else geodesic km, road km estimated with ``circuity``).
+    circuity
+        Road km per straight-line km.
+    """
+    _check(lang)
+    if pairs.empty:
+        return []
+    outside = "单元外" if lang == "zh" else "outside the units"
+    label = unit_names(units, lang)
+    by_id = sites.set_index("site_id")
+
+    def who(ids: pd.Series, names: pd.Series) -> list[str]:
+        rows = by_id.loc[ids.to_numpy()]
+        english = rows["name_en"].fillna("").astype(str) if "name_en" in rows else [""] * len(rows)
+        unit = rows["unit_id"].astype(str).map(label).fillna(outside)
+        return _who(names.tolist(), list(english), unit.tolist(), rows["a_grade"].tolist(), lang)
+
+    def what(kind: str, themes: str) -> str:
+        shared = [theme_label(t, lang) for t in themes.split(";") if t]
+        if lang == "zh":
+            return (
+                f"属同类资源（{kind_label(kind, lang)}）"
+                if kind
+                else f"共享主题{'、'.join(shared)}"
+            )
+        if kind:
+            return f"are the same kind of resource ({kind_label(kind, lang)})"
+        return f"share the theme{'s' if len(shared) > 1 else ''} {', '.join(shared)}"
+
+    def far(distance: float) -> str:
+        road_km = distance * circuity
+        estimate = f"{road_km:.0f}" if road_km >= 10 else f"{road_km:.1f}"
+        if lang == "zh":
+            if by_road:
+                return f"车程 {distance:.0f} 分钟"
+            return f"直线距离 {distance:.1f} km（道路约 {estimate} km）"
+        if by_road:
+            return f"{distance:.0f} min apart by road"
+        return f"{distance:.1f} km apart (about {estimate} km by road)"
+
+    text = []
+    for a, b, kind, themes, distance, cross, score in zip(
+        who(pairs["site_a"], pairs["name_a"]),
+        who(pairs["site_b"], pairs["name_b"]),
+        pairs["shared_kind"].fillna("").tolist(),
+        pairs["shared_themes"].fillna("").tolist(),
+        pairs["distance"].tolist(),
+        pairs["cross_border"].tolist(),
+        pairs["score"].tolist(),
+        strict=True,
+    ):
+        if lang == "zh":
+            where = "跨越行政边界" if cross else "位于同一单元"
+            sentence = f"{a}与{b}{what(kind, themes)}，{far(distance)}，{where}"
+            text.append(f"{sentence}：重复度评分 {score:.0f}/100。")
+        else:
+            where = "across a border" if cross else "in the same unit"
+            text.append(
+                f"{a} and {b} {what(kind, themes)}, {far(distance)}, {where}: "
+                f"overlap score {score:.0f}/100."
+            )
+    return text

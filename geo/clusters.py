@@ -142,7 +142,9 @@ def cluster_sites(
         minutes = np.where(np.isfinite(minutes), minutes, _UNREACHABLE_MIN)
         np.fill_diagonal(minutes, 0.0)
         model = HDBSCAN(
-            min_cluster_size=max(2, int(settings.cluster_min_weight)), metric="precomputed"
+            min_cluster_size=max(2, int(settings.cluster_min_weight)),
+            metric="precomputed",
+            copy=True,
         )
         return model.fit_predict(minutes)
     if settings.cluster_method == "hdbscan":

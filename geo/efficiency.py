@@ -86,15 +86,22 @@ def dea(table: pd.DataFrame, inputs: list[str], outputs: list[str]) -> pd.DataFr
     -------
     pandas.DataFrame
         ``ccr``, ``bcc``, ``scale``, ``returns_to_scale``, ``lambda_sum`` and one
-        ``slack_<column>`` per input and output, indexed like ``table``. A unit whose
-        linear programme has no optimal solution gets no scores and ``returns_to_scale`` =
-        ``"infeasible"``.
+        ``slack_<column>`` per input and output, indexed like ``table``. A unit with no
+        input at all is left out of the frontier, and it and any unit whose linear programme
+        has no optimal solution get no scores and ``returns_to_scale`` = ``"infeasible"``.
     """
     x = table[inputs].to_numpy(float)
     y = table[outputs].to_numpy(float)
+    # a unit without any input is no peer (it would make every output free) and has no score
+    valid = (x > 0).any(axis=1)
+    position = np.cumsum(valid) - 1
+    x, y = x[valid], y[valid]
     rows = []
-    for o in range(len(table)):
-        constant, variable = _envelopment(x, y, o, vrs=False), _envelopment(x, y, o, vrs=True)
+    for row in range(len(table)):
+        o = int(position[row])
+        ok = bool(valid[row])
+        constant = _envelopment(x, y, o, vrs=False) if ok else None
+        variable = _envelopment(x, y, o, vrs=True) if ok else None
         if constant is None or variable is None:
             rows.append(_infeasible(inputs + outputs))
             continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -26,6 +26,7 @@ __all__ = [
     "kind_label",
     "names_in",
     "returns_to_scale",
+    "swot_bullet",
     "theme_label",
     "unit_names",
     "words",
@@ -141,6 +142,26 @@ WORDS: dict[str, tuple[str, str]] = {
     "count": ("数量", "count"),
     "key_numbers": ("主要数字", "Key numbers"),
     "files": ("输入文件", "Input files"),
+    "part": ("数据部分", "part"),
+    "file": ("文件", "file"),
+    "format": ("格式", "format"),
+    "code": ("代码", "code"),
+    "message": ("说明", "message"),
+    "concentration": ("地理集中指数", "concentration"),
+    "area_km2": ("面积（km²）", "area km²"),
+    "population": ("人口", "population"),
+    "inputs": ("投入", "inputs"),
+    "outputs": ("产出", "outputs"),
+    "outside_dem": ("个在 DEM 范围外", "outside the DEM"),
+    "mean_site_elevation": ("资源点平均高程", "mean site elevation"),
+    "linkage_by_road": ("枢纽间道路时间（分钟）", "road time between hubs (min)"),
+    "linkage_by_centroid": ("单元质心间距离（km）", "km between unit centroids"),
+    "dea_model": (
+        "投入导向 DEA，CCR 与 BCC 模型（scipy HiGHS）",
+        "input-oriented DEA, CCR and BCC (scipy HiGHS)",
+    ),
+    "population_given": ("来自 [stats]", "from [stats]"),
+    "population_missing": ("未提供：P = 1", "not given: P = 1"),
     "rts:constant": ("规模报酬不变", "constant"),
     "rts:increasing": ("规模报酬递增", "increasing"),
     "rts:decreasing": ("规模报酬递减", "decreasing"),
@@ -358,3 +379,105 @@ def explain_pairs(
                 f"overlap score {score:.0f}/100."
             )
     return text
+
+
+def _sites(best: list[list[Any]], lang: str) -> str:
+    if lang == "zh":
+        return "、".join(f"{n}（{g}A级）" if g else str(n) for n, g in best)
+    return ", ".join(f"{n} ({g}A)" if g else str(n) for n, g in best)
+
+
+def swot_bullet(fact: dict[str, Any], lang: str, units: dict[str, str]) -> str:
+    """Say one SWOT fact (:mod:`geo.swot`) in ``lang``.
+
+    Parameters
+    ----------
+    fact
+        ``{"fact": <kind>, ...}`` as the SWOT analysis wrote it.
+    lang
+        ``"zh"`` or ``"en"``.
+    units
+        Unit id -> name in ``lang`` (:func:`unit_names`).
+
+    Returns
+    -------
+    str
+        One bullet.
+    """
+    _check(lang)
+    zh = lang == "zh"
+    f = fact
+    name = lambda unit_id: units.get(unit_id, unit_id)  # noqa: E731
+    join = "、" if zh else ", "
+    kind = f["fact"]
+    if kind == "endowment":
+        if zh:
+            return (
+                f"旅游资源 {f['sites']} 处，资源禀赋 {f['endowment']:g}"
+                f"（{f['units']} 个单元中第 {f['rank']} 位，占全区 {f['share']:.0%}）"
+            )
+        return (
+            f"{f['sites']} tourism resources, endowment {f['endowment']:g} "
+            f"(rank {f['rank']} of {f['units']}, {f['share']:.0%} of the region)"
+        )
+    if kind == "best_sites":
+        return ("代表性资源：" if zh else "best sites: ") + _sites(f["sites"], lang)
+    if kind == "overlaps_inside":
+        if zh:
+            return (
+                f"单元内部有 {f['pairs']} 对相似资源，最强为 {f['site_a']} / {f['site_b']}"
+                f"（评分 {f['score']:.0f}）"
+            )
+        return (
+            f"{f['pairs']} overlaps among its own sites, strongest "
+            f"{f['site_a']} / {f['site_b']} (score {f['score']:.0f})"
+        )
+    if kind == "deadends":
+        if zh:
+            return f"{f['roads']} 条道路在边界附近中断，未与邻区连通"
+        return f"{f['roads']} roads end near the border without a link across"
+    if kind == "low_efficiency":
+        if zh:
+            caveat = "，基于示意性统计" if f["illustrative"] else ""
+            return f"旅游投入的 DEA 效率偏低（CCR {f['ccr']:.2f}{caveat}）"
+        caveat = " from illustrative statistics" if f["illustrative"] else ""
+        return f"low DEA efficiency of tourism inputs (CCR {f['ccr']:.2f}{caveat})"
+    if kind == "candidate":
+        partners = join.join(name(u) for u in f["partners"])
+        if zh:
+            kinds = join.join(kind_label(k, lang) for k in f["kinds"])
+            return f"与{partners}共有合作候选集聚区 {f['cluster_id']}（{kinds}）"
+        kinds = ", ".join(f["kinds"])
+        return f"cooperation candidate {f['cluster_id']} ({kinds}) shared with {partners}"
+    if kind == "link":
+        if zh:
+            unit = "分钟" if f["distance_unit"] == "min" else f["distance_unit"]
+            shaky = "；人口为示意值" if f["illustrative"] else ""
+            return f"与{name(f['other'])}有较强的引力联系（相距 {f['distance']:.0f} {unit}{shaky}）"
+        shaky = "; illustrative population" if f["illustrative"] else ""
+        return (
+            f"strong gravity link with {name(f['other'])} "
+            f"({f['distance']:.0f} {f['distance_unit']} apart{shaky})"
+        )
+    if kind == "competitor":
+        if zh:
+            return (
+                f"{name(f['other'])}的{f['theirs']}与{f['ours']}形成竞争（评分 {f['score']:.0f}）"
+            )
+        return (
+            f"{f['theirs']} in {name(f['other'])} competes with {f['ours']} "
+            f"(score {f['score']:.0f})"
+        )
+    if kind == "zone_sites":
+        if zh:
+            return f"{f['sites']} 处资源分布于 {f['units']} 个单元：{_sites(f['best'], lang)}"
+        return f"{f['sites']} resources across {f['units']} units: {_sites(f['best'], lang)}"
+    if kind == "zone_overlaps":
+        if zh:
+            return f"区内有 {f['pairs']} 对相似资源，其中 {f['across']} 对跨界"
+        return f"{f['pairs']} overlap pairs inside the zone, {f['across']} across borders"
+    if kind == "zone_joint":
+        spans = join.join(name(u) for u in f["units"])
+        return f"应统一规划：该区跨越{spans}" if zh else f"plan the zone jointly: it spans {spans}"
+    msg = f"no words for the SWOT fact {kind!r}"
+    raise ValueError(msg)

@@ -121,7 +121,22 @@ def render_report(results: Results, *, lang: str = "zh") -> str:
         if results.clusters is not None
         else None
     )
+    swot = indicators.get("swot") or {}
+    said = {
+        group: [
+            {
+                **entry,
+                **{
+                    key: [i18n.swot_bullet(fact, lang, label) for fact in entry[key]]
+                    for key in ("strengths", "weaknesses", "opportunities", "threats")
+                },
+            }
+            for entry in swot.get(group, [])
+        ]
+        for group in ("zones", "units")
+    }
     context = {
+        "swot": said,
         "w": words,
         "lang": lang,
         "version": __version__,

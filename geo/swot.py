@@ -1,9 +1,12 @@
-"""SWOT summary per unit and per zone, written from the numbers of the run.
+"""SWOT summary per unit and per zone, as facts from the numbers of the run.
 
 Strengths: endowment and its rank, the best sites. Weaknesses: overlaps inside the unit,
 border dead-ends, low DEA efficiency. Opportunities: cooperation-candidate clusters the unit
 belongs to, its strongest gravity links. Threats: neighbours' competing sites within the
 market cut-off (cross-border overlap pairs).
+
+Every bullet is a fact, ``{"fact": <kind>, ...its numbers and ids}``; units are named by
+id, so :func:`geo.i18n.swot_bullet` says it in the reader's language.
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ import pandas as pd
 __all__ = ["swot_summary"]
 
 
-def _names(frame: pd.DataFrame, k: int = 3) -> str:
+def _best(frame: pd.DataFrame, k: int = 3) -> list[list[Any]]:
     best = frame.sort_values(["a_grade", "name"], ascending=[False, True]).head(k)
-    return ", ".join(f"{r.name} ({r.a_grade}A)" if r.a_grade else r.name for r in best.itertuples())
+    return [[name, int(grade)] for name, grade in zip(best["name"], best["a_grade"], strict=True)]
 
 
 def _both_ways(frame: pd.DataFrame, a: dict[str, str], b: dict[str, str]) -> pd.DataFrame:
@@ -39,7 +42,6 @@ class _UnitFacts:
 
     def __init__(
         self,
-        label: dict[str, str],
         sites: gpd.GeoDataFrame,
         table: pd.DataFrame,
         overlaps: pd.DataFrame,
@@ -48,15 +50,12 @@ class _UnitFacts:
         deadends: gpd.GeoDataFrame | None,
         efficiency: pd.DataFrame | None,
     ) -> None:
-        self.label, self.n_units = label, len(table)
+        self.n_units = len(table)
         self.rows = table[["endowment", "share"]].to_dict("index")
         self.rank = table["endowment"].rank(ascending=False, method="min").to_dict()
         ordered = sites.sort_values(["unit_id", "a_grade", "name"], ascending=[True, False, True])
         self.best = {
-            unit: ", ".join(
-                f"{n} ({g}A)" if g else n
-                for n, g in zip(best["name"], best["a_grade"], strict=True)
-            )
+            unit: [[n, int(g)] for n, g in zip(best["name"], best["a_grade"], strict=True)]
             for unit, best in ordered.groupby("unit_id", sort=False).head(3).groupby("unit_id")
         }
         self.counts = sites["unit_id"].value_counts().to_dict()
@@ -84,55 +83,78 @@ class _UnitFacts:
         self.efficiency = (
             efficiency.set_index("unit_id").to_dict("index") if efficiency is not None else {}
         )
-        self.candidates: dict[str, list[str]] = {}
+        self.candidates: dict[str, list[dict[str, Any]]] = {}
         for cluster in clusters[clusters["candidate"]].itertuples():
             members = [u.split(":")[0] for u in cluster.units.split(";")]
             for unit in members:
-                partners = ", ".join(label.get(m, m) for m in members if m != unit)
                 self.candidates.setdefault(unit, []).append(
-                    f"cooperation candidate {cluster.cluster_id} "
-                    f"({cluster.kinds.replace(';', ', ')}) shared with {partners}"
+                    {
+                        "fact": "candidate",
+                        "cluster_id": cluster.cluster_id,
+                        "kinds": [k for k in cluster.kinds.split(";") if k],
+                        "partners": [m for m in members if m != unit],
+                    }
                 )
 
-    def bullets(self, unit_id: str) -> dict[str, list[str]]:
-        """SWOT bullets of one unit."""
-        label, row = self.label, self.rows[unit_id]
-        strengths = []
+    def bullets(self, unit_id: str) -> dict[str, list[dict[str, Any]]]:
+        """SWOT facts of one unit."""
+        row = self.rows[unit_id]
+        strengths: list[dict[str, Any]] = []
         if self.counts.get(unit_id, 0):
             strengths.append(
-                f"{self.counts[unit_id]} tourism resources, endowment {row['endowment']:g} "
-                f"(rank {int(self.rank[unit_id])} of {self.n_units}, "
-                f"{row['share']:.0%} of the region)"
+                {
+                    "fact": "endowment",
+                    "sites": int(self.counts[unit_id]),
+                    "endowment": float(row["endowment"]),
+                    "rank": int(self.rank[unit_id]),
+                    "units": self.n_units,
+                    "share": float(row["share"]),
+                }
             )
-            strengths.append(f"best sites: {self.best[unit_id]}")
-        weaknesses = []
+            strengths.append({"fact": "best_sites", "sites": self.best[unit_id]})
+        weaknesses: list[dict[str, Any]] = []
         if unit_id in self.inside_top:
             top = self.inside_top[unit_id]
             weaknesses.append(
-                f"{self.inside_n[unit_id]} overlaps among its own sites, strongest "
-                f"{top['name_a']} / {top['name_b']} (score {top['score']:.0f})"
+                {
+                    "fact": "overlaps_inside",
+                    "pairs": int(self.inside_n[unit_id]),
+                    "site_a": top["name_a"],
+                    "site_b": top["name_b"],
+                    "score": float(top["score"]),
+                }
             )
         if self.deadends.get(unit_id, 0):
-            weaknesses.append(
-                f"{self.deadends[unit_id]} roads end near the border without a link across"
-            )
+            weaknesses.append({"fact": "deadends", "roads": int(self.deadends[unit_id])})
         if unit_id in self.efficiency:
             scores = self.efficiency[unit_id]
             if scores["ccr"] < 0.8:
-                caveat = " from illustrative statistics" if scores.get("illustrative") else ""
                 weaknesses.append(
-                    f"low DEA efficiency of tourism inputs (CCR {scores['ccr']:.2f}{caveat})"
+                    {
+                        "fact": "low_efficiency",
+                        "ccr": float(scores["ccr"]),
+                        "illustrative": bool(scores.get("illustrative")),
+                    }
                 )
         opportunities = list(self.candidates.get(unit_id, []))
         for link in self.links.get(unit_id, []):
-            shaky = "; illustrative population" if link.get("illustrative") else ""
             opportunities.append(
-                f"strong gravity link with {label.get(link['other'], link['other'])} "
-                f"({link['distance']:.0f} {link['distance_unit']} apart{shaky})"
+                {
+                    "fact": "link",
+                    "other": link["other"],
+                    "distance": float(link["distance"]),
+                    "distance_unit": link["distance_unit"],
+                    "illustrative": bool(link.get("illustrative")),
+                }
             )
         threats = [
-            f"{pair['theirs']} in {label.get(pair['other'], pair['other'])} competes with "
-            f"{pair['ours']} (score {pair['score']:.0f})"
+            {
+                "fact": "competitor",
+                "theirs": pair["theirs"],
+                "other": pair["other"],
+                "ours": pair["ours"],
+                "score": float(pair["score"]),
+            }
             for pair in self.threats.get(unit_id, [])
         ]
         return {
@@ -172,14 +194,14 @@ def swot_summary(
     -------
     dict
         ``units``: list of ``{unit_id, name, strengths, weaknesses, opportunities,
-        threats}``; ``zones``: the same per zone (over the units it touches).
+        threats}``, each a list of facts; ``zones``: the same per zone (over the units it
+        touches).
     """
-    names = units.set_index("unit_id")
-    label = names["name_en"].where(names["name_en"].astype(bool), names["name"]).to_dict()
+    name = units.set_index("unit_id")["name"].to_dict()
     table = unit_table.set_index("unit_id")
-    facts = _UnitFacts(label, sites, table, overlaps, clusters, links, deadends, efficiency)
+    facts = _UnitFacts(sites, table, overlaps, clusters, links, deadends, efficiency)
     out_units = [
-        {"unit_id": unit_id, "name": label.get(unit_id, unit_id), **facts.bullets(unit_id)}
+        {"unit_id": unit_id, "name": name.get(unit_id, unit_id), **facts.bullets(unit_id)}
         for unit_id in table.index[table["sites"] > 0]
     ]
     out_zones = []
@@ -188,23 +210,25 @@ def swot_summary(
         touched = sorted(set(inside["unit_id"]) - {""})
         ids = set(inside["site_id"])
         pairs = overlaps[overlaps["site_a"].isin(ids) & overlaps["site_b"].isin(ids)]
-        spans = ", ".join(label.get(u, u) for u in touched)
         crossing = int(pairs["cross_border"].sum())
         out_zones.append(
             {
                 "zone_id": zone.zone_id,
                 "name": zone.name,
                 "strengths": [
-                    f"{len(inside)} resources across {len(touched)} units: {_names(inside)}"
+                    {
+                        "fact": "zone_sites",
+                        "sites": len(inside),
+                        "units": len(touched),
+                        "best": _best(inside),
+                    }
                 ]
                 if len(inside)
                 else [],
-                "weaknesses": [
-                    f"{len(pairs)} overlap pairs inside the zone, {crossing} across borders"
-                ]
+                "weaknesses": [{"fact": "zone_overlaps", "pairs": len(pairs), "across": crossing}]
                 if len(pairs)
                 else [],
-                "opportunities": [f"plan the zone jointly: it spans {spans}"]
+                "opportunities": [{"fact": "zone_joint", "units": touched}]
                 if len(touched) > 1
                 else [],
                 "threats": [],

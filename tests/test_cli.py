@@ -102,6 +102,20 @@ def test_validate_reports_what_was_found():
     assert "encoding=utf-8" in run.stdout
     assert f"sites={len(read_reference_sites())}" in run.stdout
     assert "no [dem] in the manifest" in run.stdout
+    # it loads and checks every part and analyses nothing
+    assert "load roads" in run.stdout
+    assert "load stats" in run.stdout
+    for analysis in ("overlaps", "clusters", "build network", "linkage", "efficiency"):
+        assert analysis not in run.stdout
+
+
+def test_validate_names_a_bad_part_without_analysing(tmp_path):
+    folder = yibin_copy(tmp_path)
+    (folder / "stats.csv").write_text("county,population\n", encoding="utf-8")
+    run = tia("validate", folder)
+    assert run.code == 2
+    assert "stats.csv" in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_blank_coordinates_are_skipped_counted_and_reported(tmp_path):

@@ -7,11 +7,19 @@ import numpy as np
 import pytest
 import rasterio
 import rasterio.warp
+import scipy.sparse as sp
 import shapely
 
-from geo.clusters import ClusterParams, cluster_sites, cross_border_index, describe_clusters
+from geo.clusters import (
+    ClusterParams,
+    cluster_distance,
+    cluster_sites,
+    cross_border_index,
+    describe_clusters,
+)
 from geo.dataset import load_dataset
 from geo.density import kernel_density, write_density
+from geo.i18n import swot_bullet, unit_names
 from geo.indicators import clark_evans, concentration_index, gini, theil
 from geo.pipeline import run_pipeline
 from tests.helpers import YIBIN
@@ -118,16 +126,27 @@ def test_density_raster_integrates_and_peaks_by_hand(tmp_path):
 
 
 def test_yibin_swot_reads_for_changning_and_xingwen():
-    swot = run_pipeline(load_dataset(YIBIN)).indicators["swot"]
+    results = run_pipeline(load_dataset(YIBIN))
+    swot = results.indicators["swot"]
     units = {u["unit_id"]: u for u in swot["units"]}
     changning, xingwen = units["511524"], units["511528"]
     for unit in (changning, xingwen):
         for part in ("strengths", "weaknesses", "opportunities", "threats"):
             assert unit[part], (unit["name"], part)
-    assert "蜀南竹海 (5A)" in changning["strengths"][1]
-    assert any("Gong County competes with 九丝城遗址" in t for t in xingwen["threats"])
+    english, chinese = (unit_names(results.units, lang) for lang in ("en", "zh"))
+
+    def say(fact, lang):
+        return swot_bullet(fact, lang, english if lang == "en" else chinese)
+
+    assert say(changning["strengths"][1], "en").startswith("best sites: 蜀南竹海 (5A)")
+    assert say(changning["strengths"][1], "zh").startswith("代表性资源：蜀南竹海（5A级）")
+    threats = [say(t, "en") for t in xingwen["threats"]]
+    assert any("Gong County competes with 九丝城遗址" in t for t in threats)
+    competitor = next(t for t in xingwen["threats"] if t["other"] == "511526")  # Gong County
+    assert say(competitor, "zh").startswith("珙县的")
     zone = swot["zones"][0]
-    assert "Changning County, Xingwen County" in zone["opportunities"][0]
+    assert "Changning County, Xingwen County" in say(zone["opportunities"][0], "en")
+    assert say(zone["opportunities"][0], "zh") == "应统一规划：该区跨越长宁县、兴文县"
 
 
 def test_hdbscan_option_finds_the_dense_groups():
@@ -144,3 +163,25 @@ def test_hdbscan_option_finds_the_dense_groups():
     assert len(set(labels[:20]) - {-1}) == 1
     assert len(set(labels[20:]) - {-1}) == 1
     assert set(labels[:20]) != set(labels[20:])
+
+
+def test_hdbscan_with_roads_clusters_on_travel_times():
+    # eight sites on one spot: no geodesic distance tells them apart, the roads do
+    # (two valleys: 1 min within each, 100 min between them)
+    sites = gpd.GeoDataFrame(
+        {"a_grade": np.zeros(8, int)},
+        geometry=gpd.points_from_xy(np.full(8, 104.5), np.full(8, 28.0)),
+        crs=4326,
+    )
+    valley = np.repeat([0, 1], 4)
+    minutes = np.where(valley[:, None] == valley[None, :], 1.0, 100.0)
+    np.fill_diagonal(minutes, 0.0)
+    params = ClusterParams(cluster_method="hdbscan", cluster_min_weight=3)
+    assert cluster_distance(params, minutes) == "road"
+    labels = cluster_sites(sites, params, travel_minutes=minutes)
+    assert len(set(labels[:4])) == 1
+    assert len(set(labels[4:])) == 1
+    assert labels[0] != labels[4]
+    assert -1 not in labels
+    # only a full matrix is used; a sparse one (large site sets) falls back, and says so
+    assert cluster_distance(params, sp.csr_matrix(minutes)) == "geodesic"

@@ -71,3 +71,14 @@ def test_gravity_by_hand():
     assert row["strength"] == pytest.approx(
         np.sqrt(4 * 9) * np.sqrt(9 * 1) / degree_km**2, rel=2e-3
     )
+
+
+def test_dea_unit_without_inputs_is_reported_not_a_crash():
+    # a unit with no inputs at all has no bounded programme (HiGHS: unbounded); the others
+    # keep the scores they have without it (the single-input example above)
+    table = pd.concat([STORES, pd.DataFrame({"x": [0.0], "y": [1.0]}, index=["Z"])])
+    scores = dea(table, ["x"], ["y"])
+    assert scores.loc["Z", "returns_to_scale"] == "infeasible"
+    assert np.isnan(scores.loc["Z", ["ccr", "bcc", "scale", "lambda_sum"]].astype(float)).all()
+    without = dea(STORES, ["x"], ["y"])
+    assert scores.loc[STORES.index, "ccr"].tolist() == pytest.approx(without["ccr"].tolist())

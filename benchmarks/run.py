@@ -382,9 +382,12 @@ def _map_results(n: int) -> Results:
         encoding="utf-8",
     )
     return Results(
-        dataset=load_dataset(folder), sites=sites, units=units, zones=None,
-        borders=gpd.GeoDataFrame(geometry=[], crs=4326),
-        unit_indicators=table.reset_index(),
+        dataset=load_dataset(folder),
+        outputs={
+            "sites": sites, "units": units,
+            "unit_borders": gpd.GeoDataFrame(geometry=[], crs=4326),
+            "unit_indicators": table.reset_index(),
+        },
     )  # fmt: skip
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "fmt_number",
     "kind_label",
     "names_in",
+    "parameter_meaning",
     "returns_to_scale",
     "swot_bullet",
     "theme_label",
@@ -168,6 +169,44 @@ WORDS: dict[str, tuple[str, str]] = {
     "rts:infeasible": ("无可行解", "infeasible"),
 }
 
+#: What each parameter of the registry means, in Chinese (English: the models' descriptions).
+PARAMETERS_ZH: dict[str, str] = {
+    "density_bandwidth_km": "density.tif 的核函数带宽",
+    "density_cell_km": "density.tif 的像元大小",
+    "grade_weights": "A 级 0–5 的资源权重（资源禀赋、集聚区质量）",
+    "cluster_method": (
+        "dbscan（按等级加权的核心点）或 hdbscan（不加权，忽略等级权重；"
+        "有完整出行时间矩阵时按道路时间）"
+    ),
+    "cluster_eps_km": "无道路时 DBSCAN 的邻域半径",
+    "cluster_eps_min": "按道路时 DBSCAN 的邻域半径",
+    "cluster_min_weight": "构成核心点所需的等级权重",
+    "hull_buffer_km": "集聚区外包多边形的缓冲距离",
+    "candidate_min_index": "合作候选所需的跨界指数",
+    "candidate_min_quality": "合作候选所需的等级加权质量",
+    "market_minutes": "按道路的重复建设判定阈值（分钟）",
+    "market_km": "无道路时的重复建设判定阈值（km）",
+    "circuity": "道路距离与直线距离之比（估计值）",
+    "overlap_weights": "评分中相似度、邻近度、等级相似度的指数",
+    "group_min_score": "低于此评分的点对不参与分组",
+    "deadend_near_border_km": "距共享边界此距离内的断头节点参与检查",
+    "deadend_across_km": "……且对岸节点的直线距离小于此值",
+    "deadend_ratio": "……且道路距离与直线距离之比不小于此值",
+    "detour_min_km": "绕行系数所用点对的最短距离",
+    "detour_max_km": "绕行系数所用点对的最长距离",
+    "isochrone_minutes": "等时圈的时间分段（分钟）",
+    "isochrone_min_grade": "达到此 A 级的资源点与交通节点一样绘制等时圈",
+    "road_speeds_kmh": "各 OSM 道路等级的车速（覆盖默认值）",
+    "network_margin_km": "单元范围外保留的道路宽度",
+    "snap_max_m": "距道路超过此距离的资源点被标记",
+    "offroad_speed_kmh": "资源点与道路之间的速度",
+    "od_cutoff_min": "大规模资源点集不存储超过此值的出行时间",
+    "border_tolerance_m": "两单元边界相距小于此值即视为共享",
+    "record_dup_m": "名称相似且相距小于此值的记录视为同一资源",
+    "dem_min_coverage": "DEM 应覆盖的单元面积比例",
+    "unit_overlap_min_km2": "小于此面积的单元重叠视为碎屑而忽略",
+}
+
 #: Theme ids of the bundled taxonomy in Chinese (a dataset's own themes show their id).
 _THEMES_ZH = {
     "bamboo": "竹",
@@ -239,6 +278,11 @@ def kind_label(kind: str, lang: str) -> str:
 def theme_label(theme: str, lang: str) -> str:
     """Return a theme id in words (in English, and for a dataset's own theme: its id)."""
     return _THEMES_ZH.get(theme, theme) if lang == "zh" else theme
+
+
+def parameter_meaning(name: str, description: str, lang: str) -> str:
+    """Say what a parameter means (a new analysis's parameter: its own description)."""
+    return PARAMETERS_ZH.get(name, description) if lang == "zh" else description
 
 
 def returns_to_scale(value: str, lang: str) -> str:

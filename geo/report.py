@@ -78,10 +78,14 @@ def _units_table(results: Results, label: dict[str, str]) -> list[dict[str, Any]
     return _records(table)
 
 
-def _methods(results: Results) -> list[dict[str, Any]]:
+def _methods(results: Results, lang: str) -> list[dict[str, Any]]:
     params = results.dataset.params
     return [
-        {"name": name, "value": getattr(params, name), "description": field.description or ""}
+        {
+            "name": name,
+            "value": getattr(params, name),
+            "description": i18n.parameter_meaning(name, field.description or "", lang),
+        }
         for name, field in Params.model_fields.items()
     ]
 
@@ -164,7 +168,7 @@ def render_report(results: Results, *, lang: str = "zh") -> str:
             else results.linkage[results.linkage["cooperation_link"]], 15
         ),
         "efficiency": _records(efficiency),
-        "methods": _methods(results),
+        "methods": _methods(results, lang),
         "formulas": _FORMULAS,
         "figures": {
             "overview": _image(overview_figure(results, lang)),

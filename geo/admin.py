@@ -12,10 +12,9 @@ import re
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
-from geo.coords import WGS84, local_projected_crs
+from geo.coords import GEOD, WGS84, local_projected_crs
 from geo.diagnostics import RunWarning
 
 __all__ = [
@@ -26,7 +25,6 @@ __all__ = [
     "unit_name_key",
 ]
 
-_GEOD = pyproj.Geod(ellps="WGS84")
 _SUFFIXES = (
     "彝族自治县", "苗族自治县", "土家族自治县", "自治县", "特区", "林区", "新区",
     "县", "区", "市", "旗",
@@ -266,7 +264,7 @@ def geodesic_lengths(lines: np.ndarray) -> np.ndarray:
     parts, owner = shapely.get_parts(lines, return_index=True)
     xy, part = shapely.get_coordinates(parts, return_index=True)
     same = part[1:] == part[:-1]  # consecutive vertices of one part form a segment
-    metres = _GEOD.inv(xy[:-1, 0][same], xy[:-1, 1][same], xy[1:, 0][same], xy[1:, 1][same])[2]
+    metres = GEOD.inv(xy[:-1, 0][same], xy[:-1, 1][same], xy[1:, 0][same], xy[1:, 1][same])[2]
     per_part = np.bincount(part[:-1][same], weights=metres, minlength=len(parts))
     return np.bincount(owner, weights=per_part, minlength=len(lines))
 
@@ -330,7 +328,7 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
         nearest = shapely.shortest_line(points[found], lines[best_line[found]])
         end = gpd.GeoSeries(shapely.get_point(nearest, 1), crs=crs).to_crs(WGS84).values
         start = sites.geometry.values[found]
-        _, _, metres = _GEOD.inv(
+        _, _, metres = GEOD.inv(
             shapely.get_x(start), shapely.get_y(start), shapely.get_x(end), shapely.get_y(end)
         )
         out.loc[found, "border_km"] = metres / 1000.0

@@ -26,7 +26,7 @@ import shapely
 from pydantic import Field
 from sklearn.cluster import DBSCAN, HDBSCAN
 
-from geo.coords import WGS84, local_projected_crs
+from geo.coords import EARTH_RADIUS_M, WGS84, local_projected_crs
 from geo.dedupe import unit_sphere_xyz
 from geo.grouping import join_groups
 from geo.network import faster_direction
@@ -40,7 +40,7 @@ __all__ = [
     "describe_clusters",
 ]
 
-_EARTH_KM = 6371.0088
+_EARTH_KM = EARTH_RADIUS_M / 1000.0
 #: Stands for 'no route' in HDBSCAN's distance matrix (it takes no infinities).
 _UNREACHABLE_MIN = 1e6
 

@@ -28,6 +28,8 @@ from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
     "CHINA_DATUMS",
+    "EARTH_RADIUS_M",
+    "GEOD",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
     "gcj02_to_bd09",
@@ -41,6 +43,10 @@ __all__ = [
 ]
 
 WGS84 = "EPSG:4326"
+#: The one geodesic calculator of the project: the WGS-84 ellipsoid.
+GEOD = pyproj.Geod(ellps="WGS84")
+#: Mean Earth radius (IUGG), for chord distances on the unit sphere scaled to metres.
+EARTH_RADIUS_M = 6_371_008.8
 CHINA_DATUMS = ("wgs84", "gcj02", "bd09")
 
 _GCJ_A = 6378245.0  # semi-major axis of the Krasovsky 1940 ellipsoid used by GCJ-02

@@ -15,18 +15,16 @@ import unicodedata
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
+from geo.coords import EARTH_RADIUS_M, GEOD
 from geo.diagnostics import RunWarning
 from geo.taxonomy import split_themes
 
 __all__ = ["find_record_duplicates", "name_key", "unit_sphere_xyz"]
 
-_GEOD = pyproj.Geod(ellps="WGS84")
-_EARTH_M = 6_371_008.8
 _ZH_SUFFIXES = re.compile(
     r"(国家级|省级|国家|风景名胜区|旅游度假区|旅游景区|生态旅游区|旅游区|风景区|景区|景点|遗址公园)"
 )
@@ -60,7 +58,7 @@ def name_key(name: str) -> str:
 def unit_sphere_xyz(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Points on a sphere of the Earth's mean radius (metres): chord distance ~ geodesic."""
     lam, phi = np.radians(lon), np.radians(lat)
-    return _EARTH_M * np.column_stack(
+    return EARTH_RADIUS_M * np.column_stack(
         [np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)]
     )
 
@@ -112,7 +110,7 @@ def find_record_duplicates(
     if not matched:
         return sites, pd.DataFrame(columns=columns), []
     first, second, how = (np.array(x) for x in zip(*matched, strict=True))
-    distance = _GEOD.inv(lon[first], lat[first], lon[second], lat[second])[2]
+    distance = GEOD.inv(lon[first], lat[first], lon[second], lat[second])[2]
     keep = distance <= max_m
     first, second, how, distance = first[keep], second[keep], how[keep], distance[keep]
     if len(first) == 0:
@@ -138,7 +136,7 @@ def find_record_duplicates(
     for row in dropped:
         kept = keeper[row]
         h, d = reason.get(
-            (kept, row), ("name", float(_GEOD.inv(lon[kept], lat[kept], lon[row], lat[row])[2]))
+            (kept, row), ("name", float(GEOD.inv(lon[kept], lat[kept], lon[row], lat[row])[2]))
         )
         records.append(
             {

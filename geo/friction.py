@@ -16,17 +16,14 @@ import networkx as nx
 import numpy as np
 import osmnx as ox
 import pandas as pd
-import pyproj
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from geo.admin import assign_units, border_distance
-from geo.coords import WGS84, local_projected_crs
+from geo.coords import GEOD, WGS84, local_projected_crs
 
 __all__ = ["DetourSummary", "border_crossings", "border_deadends", "detour_indices"]
-
-_GEOD = pyproj.Geod(ellps="WGS84")
 
 
 def _undirected_edges(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
@@ -153,7 +150,7 @@ def border_deadends(
     found = across >= 0
     candidates, across = candidates[found], across[found]
     lon, lat = nodes["x"].to_numpy(), nodes["y"].to_numpy()
-    straight = _GEOD.inv(lon[candidates], lat[candidates], lon[across], lat[across])[2] / 1000.0
+    straight = GEOD.inv(lon[candidates], lat[candidates], lon[across], lat[across])[2] / 1000.0
     close = straight < across_km
     candidates, across, straight = candidates[close], across[close], straight[close]
     if len(candidates) == 0:
@@ -239,7 +236,7 @@ def detour_indices(
     """
     i, j = np.triu_indices(len(sites), k=1)
     lon, lat = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
-    straight = _GEOD.inv(lon[i], lat[i], lon[j], lat[j])[2] / 1000.0
+    straight = GEOD.inv(lon[i], lat[i], lon[j], lat[j])[2] / 1000.0
     units = sites["unit_id"].to_numpy()
     band = (straight >= min_km) & (straight <= max_km) & (units[i] != "") & (units[j] != "")
     i, j, straight = i[band], j[band], straight[band]

@@ -17,15 +17,13 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 from scipy.spatial import cKDTree
 
+from geo.coords import GEOD
 from geo.dedupe import unit_sphere_xyz
 from geo.taxonomy import grade_weight
 
 __all__ = ["clark_evans", "concentration_index", "gini", "theil", "unit_balance"]
-
-_GEOD = pyproj.Geod(ellps="WGS84")
 
 
 def gini(values: np.ndarray) -> float:
@@ -123,7 +121,7 @@ def clark_evans(lon: np.ndarray, lat: np.ndarray, area_km2: float) -> dict[str, 
     here = np.broadcast_to(np.arange(n)[:, None], near.shape)[close]
     others = near[close]
     metres = np.full(near.shape, np.inf)
-    metres[close] = _GEOD.inv(lon[here], lat[here], lon[others], lat[others])[2]
+    metres[close] = GEOD.inv(lon[here], lat[here], lon[others], lat[others])[2]
     observed = float(metres.min(axis=1).mean() / 1000.0)
     density = n / area_km2
     expected = 0.5 / np.sqrt(density)

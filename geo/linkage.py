@@ -14,11 +14,10 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
+
+from geo.coords import GEOD
 
 __all__ = ["centroid_distances", "gravity_linkage"]
-
-_GEOD = pyproj.Geod(ellps="WGS84")
 
 
 def centroid_distances(units: gpd.GeoDataFrame) -> np.ndarray:
@@ -37,7 +36,7 @@ def centroid_distances(units: gpd.GeoDataFrame) -> np.ndarray:
     centroid = units.to_crs(units.estimate_utm_crs()).centroid.to_crs(4326)
     x, y = centroid.x.to_numpy(), centroid.y.to_numpy()
     i, j = np.triu_indices(len(units), k=1)
-    return _GEOD.inv(x[i], y[i], x[j], y[j])[2] / 1000.0
+    return GEOD.inv(x[i], y[i], x[j], y[j])[2] / 1000.0
 
 
 def gravity_linkage(

@@ -36,7 +36,7 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 from shapely.ops import substring
 
-from geo.coords import WGS84, local_projected_crs
+from geo.coords import GEOD, WGS84, local_projected_crs
 
 __all__ = [
     "DEFAULT_SPEEDS_KMH",
@@ -59,7 +59,6 @@ DEFAULT_SPEEDS_KMH: dict[str, float] = {
     "tertiary": 40.0, "tertiary_link": 30.0, "unclassified": 30.0, "residential": 25.0,
     "living_street": 10.0, "service": 15.0, "track": 15.0, "road": 30.0,
 }  # fmt: skip
-_GEOD = pyproj.Geod(ellps="WGS84")
 _PARALLEL_MIN_SOURCES = 256
 _BATCH = 64
 
@@ -108,7 +107,7 @@ def build_road_graph(
     first[1:] = way_of_vertex[1:] != way_of_vertex[:-1]
     a = np.flatnonzero(~first) - 1  # start vertex of each segment
     b = a + 1
-    lengths = _GEOD.inv(xy[a, 0], xy[a, 1], xy[b, 0], xy[b, 1])[2]
+    lengths = GEOD.inv(xy[a, 0], xy[a, 1], xy[b, 0], xy[b, 1])[2]
     graph = nx.MultiDiGraph(crs=WGS84)
     unique, index = np.unique(keys, return_index=True)
     graph.add_nodes_from(
@@ -520,5 +519,5 @@ def isochrones(
         geometry="geometry",
         crs=network.crs,
     ).to_crs(WGS84)
-    out["area_km2"] = [abs(_GEOD.geometry_area_perimeter(g)[0]) / 1e6 for g in out.geometry]
+    out["area_km2"] = [abs(GEOD.geometry_area_perimeter(g)[0]) / 1e6 for g in out.geometry]
     return out

@@ -7,13 +7,10 @@ from typing import Any
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-import pyproj
 
 from geo.network import RoadNetwork
 
 __all__ = ["network_indicators"]
-
-_GEOD = pyproj.Geod(ellps="WGS84")
 
 
 def _finite(value: float) -> float | None:

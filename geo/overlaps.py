@@ -25,7 +25,6 @@ from typing import Annotated
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import scipy.sparse as sp
 import shapely
 from pydantic import Field
@@ -33,7 +32,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from geo.analyses.base import ParamModel
-from geo.coords import WGS84
+from geo.coords import EARTH_RADIUS_M, GEOD, WGS84
 from geo.dedupe import unit_sphere_xyz
 from geo.grouping import join_groups
 from geo.i18n import explain_pairs
@@ -47,9 +46,6 @@ __all__ = [
     "overlap_lines",
     "unit_pair_summary",
 ]
-
-_GEOD = pyproj.Geod(ellps="WGS84")
-_EARTH_M = 6_371_008.8
 
 
 class OverlapParams(ParamModel):
@@ -86,7 +82,7 @@ def _pairs_geodesic(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     xyz = unit_sphere_xyz(lon, lat)
     # the sphere is within 0.5 % of the ellipsoid: search a little wider, then measure exactly
-    chord = 2 * _EARTH_M * np.sin(cutoff_km * 1000 / (2 * _EARTH_M)) * 1.005
+    chord = 2 * EARTH_RADIUS_M * np.sin(cutoff_km * 1000 / (2 * EARTH_RADIUS_M)) * 1.005
     found = []
     for rows in groups.values():
         tree = cKDTree(xyz[rows], balanced_tree=False, compact_nodes=False)
@@ -98,7 +94,7 @@ def _pairs_geodesic(
     both = np.sort(np.vstack(found), axis=1)
     codes = np.unique(both[:, 0].astype(np.int64) * len(lon) + both[:, 1])
     i, j = codes // len(lon), codes % len(lon)
-    km = _GEOD.inv(lon[i], lat[i], lon[j], lat[j])[2] / 1000.0
+    km = GEOD.inv(lon[i], lat[i], lon[j], lat[j])[2] / 1000.0
     keep = km <= cutoff_km
     return i[keep], j[keep], km[keep]
 

@@ -30,7 +30,7 @@ import pandas as pd
 import pyproj
 import shapely
 
-from geo.coords import WGS84, to_wgs84
+from geo.coords import GEOD, WGS84, to_wgs84
 from geo.diagnostics import RunWarning
 from geo.errors import DatasetError
 from geo.parts import SitesPart
@@ -68,7 +68,6 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "grade": ("a_grade", "grade", "level", "等级", "级别", "景区等级"),
     "unit": ("county", "unit", "district", "unit_declared", "区县", "县区", "所属区县"),
 }
-_GEOD = pyproj.Geod(ellps="WGS84")
 
 
 def _columns(part: SitesPart, columns: list[str], path: Path) -> dict[str, str | None]:
@@ -154,7 +153,7 @@ def _geodesic_area_km2(geoms: gpd.GeoSeries) -> np.ndarray:
     areas = np.full(len(geoms), np.nan)
     polygonal = geoms.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     for i in np.flatnonzero(polygonal):
-        areas[i] = abs(_GEOD.geometry_area_perimeter(geoms.iloc[i])[0]) / 1e6
+        areas[i] = abs(GEOD.geometry_area_perimeter(geoms.iloc[i])[0]) / 1e6
     return areas
 
 

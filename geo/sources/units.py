@@ -23,10 +23,9 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyproj
 import shapely
 
-from geo.coords import WGS84, local_projected_crs
+from geo.coords import GEOD, WGS84, local_projected_crs
 from geo.diagnostics import RunWarning
 from geo.errors import DatasetError
 from geo.parts import UnitsPart, ZonesPart
@@ -36,7 +35,6 @@ from geo.sources.layer import LoadedLayer
 __all__ = ["UNIT_COLUMNS", "load_units", "load_zones"]
 
 UNIT_COLUMNS = ["unit_id", "name", "name_en", "area_km2"]
-_GEOD = pyproj.Geod(ellps="WGS84")
 
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
@@ -142,7 +140,7 @@ def _load_polygons(
     out = pd.DataFrame({f"{what}_id": ids})
     out["name"] = gdf[found["name"]].astype(str).str.strip() if found["name"] else ids
     out["name_en"] = gdf[found["name_en"]].fillna("").astype(str) if found["name_en"] else ""
-    out["area_km2"] = [abs(_GEOD.geometry_area_perimeter(g)[0]) / 1e6 for g in geoms]
+    out["area_km2"] = [abs(GEOD.geometry_area_perimeter(g)[0]) / 1e6 for g in geoms]
     used = {c for c in found.values() if c} | {id_col, "geometry"}
     extras = gdf[[c for c in gdf.columns if c not in used and c not in out.columns]]
     result = gpd.GeoDataFrame(

@@ -231,29 +231,39 @@ def _json_default(value: object) -> object:
     return str(value)
 
 
-def _write_layer(gdf: gpd.GeoDataFrame, output: Output, path: Path) -> None:
-    kind = {"geometry_type": output.geometry} if gdf.empty and output.geometry else {}
-    _flat(gdf).to_file(path, layer=output.name, driver="GPKG", engine="pyogrio", **kind)
-
-
 def _write_files(
     results: Results, folder: Path, started: datetime, extras: Mapping[str, FileWriter]
 ) -> None:
-    written = ["results.gpkg", "indicators.json", "run.json"]
+    written = ["results.gpkg", "indicators.json", "run.json", READ_MODEL_DIR]
+    model = folder / READ_MODEL_DIR
+    model.mkdir()
+    entries, rasters = [], []
     for output in results.catalogue.values():
         value = results.outputs.get(output.name)
         if value is None:
             continue
+        if output.kind == "raster":
+            if output.write is not None:
+                output.write(value, folder)
+            rasters.append(output.name)
+            written.extend(output.files)
+            continue
         if output.kind == "layer":
-            _write_layer(value, output, folder / "results.gpkg")
+            value = _flat(value)  # once per layer: osmnx's merged road names become text
+            kind = {"geometry_type": output.geometry} if value.empty and output.geometry else {}
+            value.to_file(
+                folder / "results.gpkg", layer=output.name, driver="GPKG", engine="pyogrio", **kind
+            )
             for name in output.files:  # the same layer in another format, by its suffix
-                _flat(value).to_file(folder / name, engine="pyogrio")
-        elif output.kind == "table" and output.csv:
+                value.to_file(folder / name, engine="pyogrio")
+            written.extend(output.files)
+        elif output.csv:
             value.to_csv(folder / output.csv, index=False, float_format="%.3f")
             written.append(output.csv)
-        elif output.kind == "raster" and output.write is not None:
-            output.write(value, folder)
-        written.extend(output.files)
+        # the read model: the same rows with their types kept, for the server to read back
+        value.reset_index(drop=True).to_parquet(model / f"{output.name}.parquet", index=False)
+        entries.append(_entry(output))
+    _write_model(results, model, entries, rasters)
     (folder / "indicators.json").write_text(
         json.dumps(
             _finite(results.indicators),
@@ -264,8 +274,6 @@ def _write_files(
         ),
         encoding="utf-8",
     )
-    _write_read_model(results, folder / READ_MODEL_DIR)
-    written.append(READ_MODEL_DIR)
     for name, write in extras.items():
         write(folder / name)
         written.append(name)
@@ -275,31 +283,22 @@ def _write_files(
     )
 
 
-def _write_read_model(results: Results, folder: Path) -> None:
-    """Layers and tables as GeoParquet/Parquet (types kept), described by ``model.json``."""
-    folder.mkdir()
-    entries = []
-    for output in results.catalogue.values():
-        value = results.outputs.get(output.name)
-        if value is None or output.kind == "raster":
-            continue
-        frame = _flat(value) if output.kind == "layer" else value  # merged road names: text
-        frame.reset_index(drop=True).to_parquet(folder / f"{output.name}.parquet", index=False)
-        entries.append(
-            {
-                "name": output.name,
-                "kind": output.kind,
-                "title": dict(output.title),
-                "geometry": output.geometry,
-                "map": output.map,
-                "api": output.api,
-            }
-        )
-    rasters = [
-        o.name
-        for o in results.catalogue.values()
-        if o.kind == "raster" and results.outputs.get(o.name) is not None
-    ]
+def _entry(output: Output) -> dict[str, Any]:
+    """Return an output's catalogue entry as the read model records it."""
+    return {
+        "name": output.name,
+        "kind": output.kind,
+        "title": dict(output.title),
+        "geometry": output.geometry,
+        "map": output.map,
+        "api": output.api,
+    }
+
+
+def _write_model(
+    results: Results, folder: Path, entries: list[dict[str, Any]], rasters: list[str]
+) -> None:
+    """Describe the read model: its version, the dataset and the outputs it holds."""
     model = {
         "version": READ_MODEL_VERSION,
         "tia": __version__,

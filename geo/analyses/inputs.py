@@ -16,6 +16,7 @@ from geo.analyses.base import Context, Output, ParamModel, Stage, StageResult
 from geo.dedupe import find_record_duplicates
 from geo.errors import DatasetError
 from geo.sources import check_dem, load_sites, load_units, load_zones
+from geo.sources.layer import LoadedLayer
 from geo.taxonomy import Taxonomy, classify_sites, load_taxonomy
 
 __all__ = [
@@ -79,10 +80,7 @@ class LoadSites(Stage):
 
     def run(self, ctx: Context) -> StageResult:
         """Load ``[sites]``."""
-        loaded = load_sites(ctx.dataset.sites)
-        return StageResult(
-            {"sites": loaded.data}, sources={"sites": loaded.info}, warnings=loaded.warnings
-        )
+        return _loaded("sites", load_sites(ctx.dataset.sites))
 
 
 class LoadUnits(Stage):
@@ -103,10 +101,8 @@ class LoadUnits(Stage):
 
     def run(self, ctx: Context) -> StageResult:
         """Load ``[units]``."""
-        loaded = load_units(ctx.dataset.units, overlap_min_km2=ctx.params.unit_overlap_min_km2)
-        return StageResult(
-            {"units": loaded.data}, sources={"units": loaded.info}, warnings=loaded.warnings
-        )
+        min_km2 = ctx.params.unit_overlap_min_km2
+        return _loaded("units", load_units(ctx.dataset.units, overlap_min_km2=min_km2))
 
 
 class LoadZones(Stage):
@@ -129,10 +125,8 @@ class LoadZones(Stage):
 
     def run(self, ctx: Context) -> StageResult:
         """Load ``[zones]``."""
-        loaded = load_zones(ctx.dataset.zones, overlap_min_km2=ctx.params.unit_overlap_min_km2)
-        return StageResult(
-            {"zones": loaded.data}, sources={"zones": loaded.info}, warnings=loaded.warnings
-        )
+        min_km2 = ctx.params.unit_overlap_min_km2
+        return _loaded("zones", load_zones(ctx.dataset.zones, overlap_min_km2=min_km2))
 
 
 class CheckDem(Stage):
@@ -225,6 +219,11 @@ class MeasureBorders(Stage):
         sites = border_distance(ctx["sites"], directed)
         borders = shared_borders(directed)
         return StageResult({"sites": sites, "directed_borders": directed, "unit_borders": borders})
+
+
+def _loaded(part: str, loaded: LoadedLayer) -> StageResult:
+    """Return a loaded part as a stage's result: the layer, its facts, its warnings."""
+    return StageResult({part: loaded.data}, sources={part: loaded.info}, warnings=loaded.warnings)
 
 
 def _taxonomy(ctx: Context) -> Taxonomy:

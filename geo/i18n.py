@@ -277,7 +277,11 @@ def kind_label(kind: str, lang: str) -> str:
 
 def theme_label(theme: str, lang: str) -> str:
     """Return a theme id in words (in English, and for a dataset's own theme: its id)."""
-    return _THEMES_ZH.get(theme, theme) if lang == "zh" else theme
+    if lang != "zh":
+        return theme
+    if theme in _THEMES_ZH:
+        return _THEMES_ZH[theme]
+    return kind_label(theme, lang) if theme in _kinds() else theme  # a kind used as a theme
 
 
 def parameter_meaning(name: str, description: str, lang: str) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 from geo.dataset import load_dataset, with_params
 from geo.errors import DatasetError
+from geo.i18n import say
 from tia.publish import analyse_and_publish
 
 __all__ = ["main"]
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     _emit(
         "done",
         counts=results.counts(),
-        warnings=[w.message for w in results.warnings],
+        warnings=[say(w, "en") for w in results.warnings],
         timings={k: round(v, 4) for k, v in results.timings.items()},
         params=dataset.params.model_dump(),
     )

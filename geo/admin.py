@@ -129,24 +129,20 @@ def assign_units(
         warnings.append(
             RunWarning(
                 "site_outside_units",
-                f"{(~inside).sum()} sites lie outside every unit; they are kept with no unit",
+                {"n": int((~inside).sum())},
                 names,
             )
         )
     declared = pd.Series(sites["unit_declared"].fillna("").astype(str).to_numpy(), index=range(n))
     mismatched, unknown = _declared_check(declared, unit_ids, units)
-    for mask, code, text in (
-        (mismatched, "unit_disagrees", "lie in another unit than the one declared; "
-         "check their coordinates or the declared unit"),
-        (unknown, "unit_declared_unknown", "declare a unit that is not in the units layer"),
-    ):  # fmt: skip
+    for mask, code in ((mismatched, "unit_disagrees"), (unknown, "unit_declared_unknown")):
         if mask.any():
             flagged = out.loc[mask]
             items = (
                 flagged["site_id"] + " " + flagged["name"] + ": declared "
                 + flagged["unit_declared"] + ", lies in " + flagged["unit_name"]
             ).tolist()  # fmt: skip
-            warnings.append(RunWarning(code, f"{int(mask.sum())} sites {text}", items))
+            warnings.append(RunWarning(code, {"n": int(mask.sum())}, items))
     return out, warnings
 
 

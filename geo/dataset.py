@@ -56,6 +56,8 @@ class Dataset(BaseModel):
 
     name: str
     description: str | None = None
+    name_zh: str | None = Field(None, description="the name in Chinese (the report's title)")
+    description_zh: str | None = None
     sites: SitesPart
     units: UnitsPart
     zones: ZonesPart | None = None
@@ -66,6 +68,12 @@ class Dataset(BaseModel):
     taxonomy: TaxonomyPart = Field(default_factory=TaxonomyPart)
     params: Params = Field(default_factory=Params)
     root: Path = Field(Path("."), description="folder of the manifest (set by the loader)")
+
+    def title(self, lang: str) -> tuple[str, str | None]:
+        """Return the name and description in ``lang`` (Chinese when given, else as written)."""
+        if lang == "zh" and self.name_zh:
+            return self.name_zh, self.description_zh or self.description
+        return self.name, self.description
 
     @property
     def manifest(self) -> Path:

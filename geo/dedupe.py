@@ -151,8 +151,7 @@ def find_record_duplicates(
     duplicates = pd.DataFrame(records, columns=columns)
     warning = RunWarning(
         "record_duplicates",
-        f"{len(dropped)} records repeat another site within {max_m:g} m under a similar name and "
-        "were merged into it (see record_duplicates.csv)",
+        {"n": len(dropped), "max_m": float(max_m)},
         [
             f"{r['dropped_id']} {r['dropped_name']} -> {r['kept_id']} {r['kept_name']}"
             for r in records

@@ -1,31 +1,42 @@
-"""Warnings collected during a run (shown in run.json and the report, never silently dropped)."""
+"""Notes collected during a run: warnings and skip reasons (shown in run.json and the report).
+
+A note is a code and its facts; :func:`geo.i18n.say` renders it as a sentence in the
+reader's language, so no analysis writes a sentence of its own.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["RunWarning"]
+__all__ = ["Note", "RunWarning"]
 
 
 @dataclass(frozen=True)
-class RunWarning:
-    """One finding about the input that did not stop the run.
+class Note:
+    """One stated finding: what happened (``code``) and the numbers and names behind it.
 
     Attributes
     ----------
     code
-        Stable machine-readable kind, e.g. ``"site_outside_units"``.
-    message
-        One sentence for the user, naming the file and what was done.
-    items
-        The rows, features or names concerned (may be long; the message holds the count).
+        Stable machine-readable kind, e.g. ``"site_outside_units"`` or ``"skip:no_part"``.
+    facts
+        JSON-ready values the sentence is built from (``file`` names the input file).
     """
 
     code: str
-    message: str
-    items: list[str] = field(default_factory=list)
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict."""
-        return asdict(self)
+
+@dataclass(frozen=True)
+class RunWarning(Note):
+    """A finding about the input that did not stop the run.
+
+    Attributes
+    ----------
+    items
+        The rows, features or names concerned (may be long; the facts hold the count).
+    """
+
+    items: list[str] = field(default_factory=list)

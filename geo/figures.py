@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from functools import cache
 
@@ -12,13 +13,15 @@ mpl.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
-import pandas as pd
 from matplotlib import font_manager
 
+from geo import i18n
+from geo.palette import GB_COLOURS
 from geo.results import Results
 
 __all__ = [
     "cjk_font",
+    "drawn_language",
     "efficiency_figure",
     "linkage_figure",
     "lorenz_figure",
@@ -27,6 +30,7 @@ __all__ = [
     "unit_labels",
 ]
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "SimHei", "PingFang SC")
 
 
@@ -44,18 +48,22 @@ def _png(fig: plt.Figure) -> bytes:
     return buffer.getvalue()
 
 
+def drawn_language(lang: str) -> str:
+    """Return the language figures are drawn in: Chinese only with a font that draws it."""
+    return "zh" if lang == "zh" and cjk_font() is not None else "en"
+
+
+def _words(lang: str) -> dict[str, str]:
+    return i18n.words(drawn_language(lang), "figure")
+
+
 def unit_labels(results: Results, lang: str) -> dict[str, str]:
-    """Return unit names for figures: Chinese when asked and drawable, else English or the id."""
-    units = results.units
-    english = units.get("name_en", pd.Series("", index=units.index)).fillna("").astype(str)
-    chinese = units["name"].fillna("").astype(str)
-    use_chinese = lang == "zh" and cjk_font() is not None
-    names = (
-        chinese.where(chinese != "", english)
-        if use_chinese
-        else english.where(english != "", chinese if cjk_font() else units["unit_id"].astype(str))
-    )
-    return dict(zip(units["unit_id"].astype(str), names, strict=True))
+    """Return unit names for figures in the drawn language (the id where it cannot be drawn)."""
+    drawn = drawn_language(lang)
+    names = i18n.unit_names(results.units, drawn)
+    if cjk_font() is None:
+        return {u: u if _CJK.search(name) else name for u, name in names.items()}
+    return names
 
 
 def _quiet(draw):  # missing glyphs would warn once per character
@@ -78,14 +86,14 @@ def overview_figure(results: Results, lang: str) -> bytes:
     results.units.boundary.plot(ax=ax, color="#777", linewidth=0.6)
     if results.zones is not None and len(results.zones):
         results.zones.boundary.plot(ax=ax, color="#2c3e50", linewidth=1.4, linestyle="--")
-    colours = {"A": "#8c6d31", "B": "#1f78b4", "C": "#33a02c", "D": "#a6cee3", "E": "#e31a1c",
-               "F": "#6a3d9a", "G": "#ff7f00", "H": "#fb9a99"}  # fmt: skip
+    drawn = drawn_language(lang)
     sites = results.sites
     for code, group in sites.groupby(sites["gb_class"].fillna("")):
         size = (12 + 6 * group["a_grade"].fillna(0)).to_numpy(float)
-        group.plot(ax=ax, color=colours.get(code, "#999"), markersize=size, edgecolor="#333",
-                   linewidth=0.4, label=code or "?")  # fmt: skip
-    ax.legend(title="GB/T 18972", fontsize=8, loc="best")
+        group.plot(ax=ax, color=GB_COLOURS.get(code, GB_COLOURS[""]), markersize=size,
+                   edgecolor="#333", linewidth=0.4,
+                   label=f"{code} {i18n.term('gb', code, drawn)}".strip())  # fmt: skip
+    ax.legend(title=i18n.words(drawn)["gb_class"], fontsize=8, loc="best")
     ax.set_axis_off()
     ax.set_aspect(1 / np.cos(np.radians(sites.geometry.y.mean() if len(sites) else 30)))
     return _png(fig)
@@ -113,7 +121,7 @@ def overlap_matrix_figure(results: Results, lang: str) -> bytes | None:
     for (i, j), value in np.ndenumerate(matrix):
         if value:
             ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=6)
-    fig.colorbar(image, ax=ax, shrink=0.6, label="pairs")
+    fig.colorbar(image, ax=ax, shrink=0.6, label=_words(lang)["pairs"])
     return _png(fig)
 
 
@@ -129,12 +137,13 @@ def lorenz_figure(results: Results, lang: str) -> bytes | None:
     share_units = np.arange(len(values) + 1) / len(values)
     share_endowment = np.concatenate([[0.0], np.cumsum(values) / values.sum()])
     fig, ax = plt.subplots(figsize=(4.8, 4.5))
-    ax.plot([0, 1], [0, 1], color="#999", linestyle="--", label="equality")
+    w = _words(lang)
+    ax.plot([0, 1], [0, 1], color="#999", linestyle="--", label=w["equality"])
     ax.plot(share_units, share_endowment, color="#c0392b", marker="o", markersize=3,
-            label="endowment")  # fmt: skip
+            label=w["endowment"])  # fmt: skip
     ax.fill_between(share_units, share_endowment, share_units, color="#c0392b", alpha=0.12)
-    ax.set_xlabel("cumulative share of units")
-    ax.set_ylabel("cumulative share of endowment")
+    ax.set_xlabel(w["share_units"])
+    ax.set_ylabel(w["share_endowment"])
     ax.legend(loc="upper left")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
@@ -185,6 +194,6 @@ def efficiency_figure(results: Results, lang: str) -> bytes | None:
     ax.barh(y + 0.2, scores["ccr"], height=0.4, color="#2171b5", label="CCR (CRS)")
     ax.set_yticks(y, names, fontsize=7)
     ax.set_xlim(0, 1.05)
-    ax.set_xlabel("efficiency")
+    ax.set_xlabel(_words(lang)["efficiency_score"])
     ax.legend(loc="lower right", fontsize=7)
     return _png(fig)

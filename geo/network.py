@@ -37,6 +37,7 @@ from scipy.sparse.csgraph import dijkstra
 from shapely.ops import substring
 
 from geo.coords import GEOD, WGS84, local_projected_crs
+from geo.road_classes import rank
 
 __all__ = [
     "DEFAULT_SPEEDS_KMH",
@@ -69,12 +70,11 @@ def _order_merged_attributes(graph: nx.MultiDiGraph) -> None:
     Road classes come highest first (so the first is the edge's class), other values
     sorted: every process then writes the same names and classes.
     """
-    rank = {road_class: i for i, road_class in enumerate(DEFAULT_SPEEDS_KMH)}
     for _, _, data in graph.edges(data=True):
         for key, value in data.items():
             if isinstance(value, list):
                 data[key] = (
-                    sorted(value, key=lambda c: (rank.get(c, len(rank)), c))
+                    sorted(value, key=lambda c: (rank(c), c))
                     if key == "highway"
                     else sorted(value, key=str)
                 )

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from geo import __version__, i18n
+from geo.diagnostics import RunWarning
 from geo.figures import (
     efficiency_figure,
     linkage_figure,
@@ -33,25 +34,8 @@ _TEMPLATES = jinja2.Environment(
 )
 
 
-_FORMULAS: list[tuple[str, str, str]] = [
-    ("overlap score", "S = 100 · sim^wₛ · prox^wₚ · grade^w_g",
-     "sim: 1 for the same kind, else Jaccard of themes; prox = 1 − d/cut-off; "
-     "grade = 1 − |gᵢ − gⱼ|/5; w = overlap_weights"),
-    ("Theil", "T = (1/n) Σ (Eᵢ/Ē) ln(Eᵢ/Ē)", "over units, 0 ln 0 = 0"),
-    ("cross-border index", "H = −Σ pᵤ ln pᵤ / ln n",
-     "pᵤ: grade-weighted share of unit u in the cluster; n: units in the cluster"),
-    ("endowment", "E = Σ w(grade)", "grade weights from [params] grade_weights"),
-    ("Gini", "G = Σᵢ Σⱼ |Eᵢ − Eⱼ| / (2 n² Ē)", "over units"),
-    ("concentration", "C = 100 · √(Σ (Eᵢ/ΣE)²)", "geographic concentration index"),
-    ("Clark–Evans R", "R = r̄ₒ / (0.5 / √(n/A))",
-     "r̄ₒ: mean nearest-neighbour distance; R < 1 clustered, > 1 dispersed; z = (r̄ₒ − r̄ₑ)/SE"),
-    ("gravity", "Rᵢⱼ = √(Pᵢ Eᵢ) · √(Pⱼ Eⱼ) / tᵢⱼ²",
-     "P population, E endowment, t road minutes between hubs (else km between centroids)"),
-    ("DEA (CCR/BCC)", "min θ s.t. Σλⱼxⱼ ≤ θx₀, Σλⱼyⱼ ≥ y₀, λ ≥ 0 (BCC: Σλ = 1)",
-     "input-oriented; scale efficiency = CCR / BCC"),
-    ("detour index", "D = road km / geodesic km", "pairs 1–60 km apart"),
-    ("slope", "atan(√((∂z/∂x)² + (∂z/∂y)²))", "cell sizes in metres on the ellipsoid"),
-]  # fmt: skip
+def _said(warning: RunWarning, lang: str) -> dict[str, Any]:
+    return {"code": warning.code, "message": i18n.say(warning, lang), "items": warning.items}
 
 
 def _image(png: bytes | None) -> str | None:
@@ -106,6 +90,7 @@ def render_report(results: Results, *, lang: str = "zh") -> str:
         The page (figures embedded as PNG data URIs, styles inline, no scripts).
     """
     words = i18n.words(lang, "report")
+    title, about = results.dataset.title(lang)
     label = i18n.unit_names(results.units, lang)
     indicators = results.indicators
     overlaps = results.overlaps
@@ -116,9 +101,7 @@ def render_report(results: Results, *, lang: str = "zh") -> str:
     efficiency = results.efficiency
     if efficiency is not None:
         efficiency = efficiency.assign(
-            returns_to_scale=efficiency["returns_to_scale"].map(
-                lambda v: i18n.returns_to_scale(v, lang)
-            )
+            returns_to_scale=efficiency["returns_to_scale"].map(lambda v: i18n.term("rts", v, lang))
         )
     candidates = (
         results.clusters[results.clusters["candidate"]].sort_values("rank")
@@ -142,16 +125,21 @@ def render_report(results: Results, *, lang: str = "zh") -> str:
     context = {
         "swot": said,
         "w": words,
+        "term": lambda group, key: i18n.term(group, key, lang),
         "lang": lang,
         "version": __version__,
         "generated": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "dataset": results.dataset,
+        "title": title,
+        "about": about,
         "counts": results.counts(),
         "sources": results.sources,
         "ind": indicators,
-        "warnings": [w.to_dict() for w in results.warnings],
-        "illustrative": [w.to_dict() for w in results.warnings if w.code == "illustrative_stats"],
-        "skipped": results.skipped,
+        "warnings": [_said(w, lang) for w in results.warnings],
+        "illustrative": [
+            _said(w, lang) for w in results.warnings if w.code == "illustrative_stats"
+        ],
+        "skipped": {k: i18n.say(v, lang) for k, v in results.skipped.items()},
         "record_duplicates": _records(results.record_duplicates, 20),
         "n_record_duplicates": 0 if results.record_duplicates is None
         else len(results.record_duplicates),
@@ -169,7 +157,7 @@ def render_report(results: Results, *, lang: str = "zh") -> str:
         ),
         "efficiency": _records(efficiency),
         "methods": _methods(results, lang),
-        "formulas": _FORMULAS,
+        "formulas": i18n.formulas(lang),
         "figures": {
             "overview": _image(overview_figure(results, lang)),
             "matrix": _image(overlap_matrix_figure(results, lang)),

@@ -28,8 +28,8 @@ import pyogrio
 from geo import __version__
 from geo.analyses.base import Output
 from geo.dataset import Dataset
-from geo.diagnostics import RunWarning
-from geo.i18n import explain_pairs
+from geo.diagnostics import Note, RunWarning
+from geo.i18n import explain_pairs, note_record
 from geo.registry import CATALOGUE
 
 __all__ = [
@@ -44,7 +44,7 @@ __all__ = [
 _VERSIONED = ("geopandas", "shapely", "pyproj", "pyogrio", "rasterio", "numpy", "pandas", "osmium")
 
 #: Version of the read model (``read_model/``): the server re-reads runs of this version only.
-READ_MODEL_VERSION = 1
+READ_MODEL_VERSION = 2
 READ_MODEL_DIR = "read_model"
 
 #: Writes one extra output file to the path it is given.
@@ -91,7 +91,7 @@ class Results:
     indicators: dict[str, Any] = field(default_factory=dict)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[RunWarning] = field(default_factory=list)
-    skipped: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, Note] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> Any:
@@ -196,8 +196,8 @@ def _run_record(results: Results, written: list[str], started: datetime) -> dict
         "versions": _versions(),
         "timings_s": {k: round(v, 4) for k, v in results.timings.items()},
         "counts": results.counts(),
-        "skipped": results.skipped,
-        "warnings": [w.to_dict() for w in results.warnings],
+        "skipped": {k: note_record(v) for k, v in results.skipped.items()},
+        "warnings": [note_record(w) for w in results.warnings],
         "dem": asdict(results.dem) if results.dem is not None else None,
         "outputs": written,
     }
@@ -370,8 +370,8 @@ def read_results(folder: str | Path) -> Results:
         outputs=outputs,
         indicators=indicators,
         sources=run.get("sources", {}),
-        warnings=[RunWarning(w["code"], w["message"], w.get("items", [])) for w in run["warnings"]],
-        skipped=run.get("skipped", {}),
+        warnings=[RunWarning(w["code"], w["facts"], w["items"]) for w in run["warnings"]],
+        skipped={k: Note(v["code"], v["facts"]) for k, v in run["skipped"].items()},
         timings=run.get("timings_s", {}),
     )
 

@@ -279,8 +279,7 @@ def classify_sites(
         warnings.append(
             RunWarning(
                 "sites_unclassified",
-                f"{int(unmatched.sum())} sites match no kind and count as 'other' (they are "
-                "compared only by theme); map their categories in [taxonomy] kinds",
+                {"n": int(unmatched.sum())},
                 examples,
             )
         )

@@ -13,13 +13,15 @@ import folium
 import shapely
 from folium import plugins
 
+from geo.i18n import term
+from geo.palette import GB_COLOURS
 from geo.registry import CATALOGUE
 from geo.results import Results
 from maps.assets import inline_assets, static_assets
 from maps.controls import Legend, OutlineMiniMap
 from maps.layers import LAYERS, features, generic_layer
 from maps.sites import SiteLayer
-from maps.style import GB_CLASSES, grade_radius, words
+from maps.style import grade_radius, words
 
 __all__ = ["BASEMAPS", "LAYER_NAMES", "build_map", "map_html", "save_map"]
 
@@ -68,8 +70,8 @@ def _sites_legend(results: Results, lang: str) -> str:
     present = set(results.sites["gb_class"].fillna(""))
     rows = [
         f'<div class="tia-row"><i style="background:{colour};border-radius:50%"></i>'
-        f"{html.escape(code)} {html.escape(zh if lang == 'zh' else en)}</div>"
-        for code, (colour, zh, en) in GB_CLASSES.items()
+        f"{html.escape(code)} {html.escape(term('gb', code, lang))}</div>"
+        for code, colour in GB_COLOURS.items()
         if code in present
     ]
     sizes = "".join(

@@ -17,9 +17,11 @@ import shapely
 from branca.colormap import LinearColormap
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-from geo.i18n import names_in, unit_names
+from geo.i18n import names_in, term, unit_names
+from geo.palette import ROAD_STYLES
 from geo.results import Results
-from maps.style import ROAD_CLASSES, Words, kind_label, score_colormap
+from geo.road_classes import MAIN_CLASSES, main_class
+from maps.style import Words, kind_label, score_colormap
 
 __all__ = ["LAYERS", "MAX_PAIRS", "Legend", "features", "generic_layer"]
 
@@ -214,10 +216,8 @@ def _values(value: object) -> list[str]:
 
 
 def _road_class(value: object) -> str:
-    """Return the highest of the edge's classes (``*_link`` counts as its road)."""
-    ranks = [list(ROAD_CLASSES).index(c) for c in (v.replace("_link", "") for v in _values(value))
-             if c in ROAD_CLASSES]  # fmt: skip
-    return list(ROAD_CLASSES)[min(ranks)] if ranks else "other"
+    """Return the highest main class of the edge's classes (``*_link`` counts as its road)."""
+    return main_class(_values(value))
 
 
 def roads_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:
@@ -230,16 +230,16 @@ def roads_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | N
         features(roads, ["road_class", "name"]),
         name=w["roads"],
         style_function=lambda f: {
-            "color": ROAD_CLASSES[f["properties"]["road_class"]][0],
-            "weight": ROAD_CLASSES[f["properties"]["road_class"]][1],
+            "color": ROAD_STYLES[f["properties"]["road_class"]][0],
+            "weight": ROAD_STYLES[f["properties"]["road_class"]][1],
             "opacity": 0.9,
         },
         tooltip=_tooltip(["name"], [""]),
     )
     present = set(roads["road_class"])
     legend = "".join(
-        _swatch(colour, zh if lang == "zh" else en, "line")
-        for key, (colour, _, zh, en) in ROAD_CLASSES.items()
+        _swatch(ROAD_STYLES[key][0], term("road", key, lang), "line")
+        for key in MAIN_CLASSES
         if key in present
     )
     return layer, legend

@@ -14,8 +14,10 @@ import pandas as pd
 from folium.elements import JSCSSMixin
 from folium.map import Layer
 
+from geo.i18n import term, unit_names
+from geo.palette import GB_COLOURS
 from geo.results import Results
-from maps.style import GB_CLASSES, Words, grade_radius, kind_label
+from maps.style import Words, grade_radius, kind_label
 from maps.templates import template
 
 __all__ = ["SiteLayer", "site_columns"]
@@ -48,18 +50,11 @@ def site_columns(results: Results, lang: str, *, top_overlaps: int = 5) -> dict[
     """Return the sites as compact columns for the page (see the module docstring)."""
     sites = results.sites
     index = pd.Series(np.arange(len(sites)), index=sites["site_id"].astype(str))
-    classes = list(GB_CLASSES)
+    classes = list(GB_COLOURS)
     kinds = sorted(set(sites["kind"].fillna("")))
     units = results.units
     unit_ids = list(units["unit_id"].astype(str))
-    unit_names = [
-        (en if lang == "en" and en else zh)
-        for zh, en in zip(
-            units["name"].fillna("").astype(str),
-            units.get("name_en", units["name"]).fillna("").astype(str),
-            strict=True,
-        )
-    ]
+    names = unit_names(units, lang)
     unit_index = {u: i for i, u in enumerate(unit_ids)}
     grades = sites["a_grade"].fillna(0).astype(int).clip(0, 5)
     return {
@@ -74,12 +69,9 @@ def site_columns(results: Results, lang: str, *, top_overlaps: int = 5) -> dict[
         "cls": [classes.index(c) if c in classes else len(classes) - 1 for c in sites["gb_class"]],
         "kind": [kinds.index(k) for k in sites["kind"].fillna("")],
         "unit": [unit_index.get(str(u), -1) for u in sites["unit_id"]],
-        "classes": [
-            [GB_CLASSES[c][0], f"{c} {GB_CLASSES[c][1 if lang == 'zh' else 2]}".strip()]
-            for c in classes
-        ],
+        "classes": [[GB_COLOURS[c], f"{c} {term('gb', c, lang)}".strip()] for c in classes],
         "kinds": [kind_label(k, lang) if k else "" for k in kinds],
-        "units": unit_names,
+        "units": [names[u] for u in unit_ids],
         "radius": [grade_radius(g) for g in range(6)],
         "overlaps": _overlaps_by_site(results, index, top_overlaps),
     }

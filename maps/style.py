@@ -8,37 +8,12 @@ from geo.i18n import kind_label
 from geo.i18n import words as all_words
 
 __all__ = [
-    "GB_CLASSES",
-    "ROAD_CLASSES",
     "Words",
     "grade_radius",
     "kind_label",
     "score_colormap",
     "words",
 ]
-
-# GB/T 18972-2017 main classes: colour, Chinese and English names
-GB_CLASSES: dict[str, tuple[str, str, str]] = {
-    "A": ("#8c6d31", "地文景观", "landforms"),
-    "B": ("#1f78b4", "水域景观", "water"),
-    "C": ("#33a02c", "生物景观", "biological"),
-    "D": ("#a6cee3", "天象与气候景观", "sky and climate"),
-    "E": ("#e31a1c", "建筑与设施", "buildings and facilities"),
-    "F": ("#6a3d9a", "历史遗迹", "historic remains"),
-    "G": ("#ff7f00", "旅游购品", "tourism products"),
-    "H": ("#fb9a99", "人文活动", "human activities"),
-    "": ("#9e9e9e", "未分类", "unclassified"),
-}
-
-# OSM highway class: colour, line weight, Chinese and English names (highest class first)
-ROAD_CLASSES: dict[str, tuple[str, float, str, str]] = {
-    "motorway": ("#c0392b", 3.5, "高速公路", "expressway"),
-    "trunk": ("#e67e22", 3.0, "国道", "trunk road"),
-    "primary": ("#f1c40f", 2.5, "省道", "primary road"),
-    "secondary": ("#7f8c8d", 2.0, "县道", "secondary road"),
-    "tertiary": ("#95a5a6", 1.5, "乡道", "tertiary road"),
-    "other": ("#bdc3c7", 1.0, "其他道路", "other road"),
-}
 
 
 def grade_radius(grade: int) -> float:

@@ -65,7 +65,13 @@ def test_analyze_bundled_dataset(tmp_path):
         "travel times", "isochrones", "border friction", "overlaps", "clusters", "balance",
         "density", "unit distances", "load stats", "linkage", "efficiency", "terrain", "swot",
     ]  # fmt: skip
-    assert record["skipped"] == {"terrain": "no [dem] in the manifest"}
+    assert record["skipped"] == {
+        "terrain": {
+            "code": "skip:no_part",
+            "message": "no [dem] in the manifest",
+            "facts": {"part": "dem"},
+        }
+    }
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
     assert {"roads", "border_crossings", "border_deadends", "isochrones", "hubs"} <= layers
     network = json.loads((out / "indicators.json").read_text(encoding="utf-8"))["network"]

@@ -25,6 +25,7 @@ from rich.table import Table
 from geo import __version__
 from geo.dataset import load_dataset
 from geo.errors import DatasetError
+from geo.i18n import note_record, say
 from geo.init_dataset import write_manifest
 from geo.pipeline import run_pipeline
 from geo.registry import VALIDATION
@@ -140,7 +141,7 @@ def _summary(results: Results) -> Table:
     timings = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in results.timings.items())
     table.add_row("time", timings)
     for name, reason in results.skipped.items():
-        table.add_row(f"skipped: {name}", escape(reason))
+        table.add_row(f"skipped: {name}", escape(say(reason, "en")))
     return table
 
 
@@ -156,7 +157,8 @@ def _print_overlaps(results: Results, top: int = 5) -> None:
 
 def _print_warnings(results: Results) -> None:
     for warning in results.warnings:
-        err.print(f"[yellow]warning:[/] {escape(warning.message)}", highlight=False, soft_wrap=True)
+        sentence = escape(say(warning, "en"))
+        err.print(f"[yellow]warning:[/] {sentence}", highlight=False, soft_wrap=True)
         for item in warning.items[:5]:
             err.print(f"  - {escape(item)}", highlight=False, soft_wrap=True)
         if len(warning.items) > 5:
@@ -231,8 +233,9 @@ def analyze(
             _report_failure(exc, stage, target, json_log)
     if json_log:
         for warning in results.warnings:
-            _json_event("warning", code=warning.code, message=warning.message, items=warning.items)
-        _json_event("done", out=str(published), counts=results.counts(), skipped=results.skipped)
+            _json_event("warning", **note_record(warning))
+        skipped = {name: say(reason, "en") for name, reason in results.skipped.items()}
+        _json_event("done", out=str(published), counts=results.counts(), skipped=skipped)
     elif not quiet:
         out.print(_summary(results))
         _print_overlaps(results)

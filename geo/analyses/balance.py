@@ -51,9 +51,7 @@ class Balance(Stage):
         table, region = unit_balance(ctx["sites"], ctx["units"], tuple(ctx.params.grade_weights))
         warnings = []
         if len(ctx["units"]) < 2:
-            warnings.append(
-                RunWarning("one_unit_only", "a single unit: no inequality measures across units")
-            )
+            warnings.append(RunWarning("one_unit_only"))
         return StageResult({"unit_indicators": table}, indicators=region, warnings=warnings)
 
 

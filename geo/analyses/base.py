@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, create_model
 
-from geo.diagnostics import RunWarning
+from geo.diagnostics import Note, RunWarning
 
 if TYPE_CHECKING:
     from geo.dataset import Dataset
@@ -69,6 +69,10 @@ class Output:
         ``off``: not drawn.
     api
         Served as a paginated API table (``/datasets/{id}/tables/{name}``).
+    columns
+        The attribute columns: name -> (type, description). The API's row schemas are made
+        from them; a test holds each declared output to them on the bundled run. A column
+        that only some datasets produce (e.g. needs roads) says so in its description.
     """
 
     name: str
@@ -81,6 +85,7 @@ class Output:
     read: Callable[[Path], Any] | None = None
     map: Literal["shown", "hidden", "off"] = "off"
     api: bool = True
+    columns: Mapping[str, tuple[type, str]] = field(default_factory=dict)
 
     def label(self, lang: str) -> str:
         """Return the title in ``lang`` (English when there is none)."""
@@ -111,7 +116,7 @@ class StageResult:
     indicators: dict[str, Any] | None = None
     warnings: list[RunWarning] = field(default_factory=list)
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
-    skipped: dict[str, str] = field(default_factory=dict)
+    skipped: dict[str, Note] = field(default_factory=dict)
 
 
 @dataclass
@@ -168,14 +173,14 @@ class Stage:
     validates: ClassVar[bool] = False
     background: ClassVar[bool] = False
 
-    def skip_reason(self, ctx: Context) -> str | None:
+    def skip_reason(self, ctx: Context) -> Note | None:
         """Say why the stage cannot run on this dataset (None: it can)."""
         for part in self.parts:
             if getattr(ctx.dataset, part) is None:
-                return f"no [{part}] in the manifest"
+                return Note("skip:no_part", {"part": part})
         for name in self.needs:
             if ctx.get(name) is None:
-                return f"it needs '{name}', which no earlier stage produced"
+                return Note("skip:no_output", {"name": name})
         return None
 
     def starts_after(self, dataset: Dataset) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from geo.analyses.base import Context, Output, Stage, StageResult
+from geo.analyses.columns import CLUSTER_COLUMNS
 from geo.clusters import ClusterParams, cluster_distance, cluster_sites, describe_clusters
 from geo.diagnostics import RunWarning
 
@@ -30,6 +31,7 @@ class Clusters(Stage):
             geometry="Polygon",
             files=("clusters.geojson",),
             map="shown",
+            columns=CLUSTER_COLUMNS,
         ),
     )
 
@@ -46,14 +48,7 @@ class Clusters(Stage):
         distance = cluster_distance(params, minutes)
         warnings = []
         if params.cluster_method == "hdbscan":
-            road = "" if minutes is None or distance == "road" else " (not road travel times)"
-            warnings.append(
-                RunWarning(
-                    "hdbscan_unweighted",
-                    f"HDBSCAN clusters on {distance} distance{road} and ignores the grade "
-                    'weights; use cluster_method = "dbscan" for grade-weighted cores',
-                )
-            )
+            warnings.append(RunWarning("hdbscan_unweighted", {"variant": distance}))
         summary = {
             "method": params.cluster_method,
             "distance": distance,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from geo.analyses.base import Context, Output, Stage, StageResult
-from geo.diagnostics import RunWarning
+from geo.diagnostics import Note, RunWarning
 from geo.efficiency import dea
 
 __all__ = ["Efficiency"]
@@ -23,11 +23,11 @@ class Efficiency(Stage):
         ),
     )
 
-    def skip_reason(self, ctx: Context) -> str | None:
+    def skip_reason(self, ctx: Context) -> Note | None:
         """DEA needs inputs and outputs."""
         part = ctx.dataset.stats
         if ctx.get("stats") is None or not (part.inputs and part.outputs):
-            return "no [stats] with inputs and outputs in the manifest"
+            return Note("skip:no_dea_data")
         return None
 
     def run(self, ctx: Context) -> StageResult:
@@ -44,8 +44,7 @@ class Efficiency(Stage):
             warnings.append(
                 RunWarning(
                     "dea_infeasible",
-                    f"the DEA has no optimal solution for {len(infeasible)} units; they get no "
-                    "efficiency score (check their inputs and outputs in the statistics)",
+                    {"n": len(infeasible)},
                     [str(u) for u in infeasible],
                 )
             )

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from geo.admin import assign_units, border_distance, shared_borders, unit_borders
 from geo.analyses.base import Context, Output, ParamModel, Stage, StageResult
+from geo.analyses.columns import SITE_COLUMNS
 from geo.dedupe import find_record_duplicates
 from geo.errors import DatasetError
 from geo.sources import check_dem, load_sites, load_units, load_zones
@@ -75,6 +76,7 @@ class LoadSites(Stage):
             {"en": "Tourism sites", "zh": "旅游资源点"},
             geometry="Point",
             map="shown",
+            columns=SITE_COLUMNS,
         ),
     )
 

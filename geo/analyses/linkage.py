@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from geo.analyses.base import Context, Output, Stage, StageResult
-from geo.diagnostics import RunWarning
+from geo.diagnostics import Note, RunWarning
 from geo.linkage import centroid_distances, gravity_linkage
 from geo.sources.stats import UnitStats, load_stats
 
@@ -24,10 +24,10 @@ class UnitDistances(Stage):
     needs = ("units",)
     background = True
 
-    def skip_reason(self, ctx: Context) -> str | None:
+    def skip_reason(self, ctx: Context) -> Note | None:
         """With roads the linkage uses travel times between hubs instead."""
         if ctx.dataset.roads is not None:
-            return "the linkage uses road travel times"
+            return Note("skip:roads_linkage")
         return super().skip_reason(ctx)
 
     def starts_after(self, dataset: Dataset) -> str:
@@ -109,23 +109,29 @@ def stats_warnings(stats: UnitStats, part: StatsPart) -> list[RunWarning]:
         found.append(
             RunWarning(
                 "stats_missing_units",
-                f"{Path(part.path).name}: {len(stats.missing_units)} units have no row "
-                f"({', '.join(stats.missing_units[:10])}); their population counts as 0 in the "
-                "linkage and they are left out of the efficiency analysis",
+                {
+                    "file": Path(part.path).name,
+                    "n": len(stats.missing_units),
+                    "first": ", ".join(stats.missing_units[:10]),
+                },
                 stats.missing_units,
             )
         )
     for columns, use in (
-        ([part.population] if part.population else [], "the gravity linkage"),
-        (part.inputs + part.outputs, "the DEA efficiency"),
+        ([part.population] if part.population else [], "linkage"),
+        (part.inputs + part.outputs, "efficiency"),
     ):
         shaky = stats.illustrative_units(columns)
         if shaky:
             found.append(
                 RunWarning(
                     "illustrative_stats",
-                    f"{Path(part.path).name}: {', '.join(columns)} of {len(shaky)} units are "
-                    f"illustrative, not official figures; {use} uses them",
+                    {
+                        "file": Path(part.path).name,
+                        "columns": ", ".join(columns),
+                        "n": len(shaky),
+                        "variant": use,
+                    },
                     shaky,
                 )
             )

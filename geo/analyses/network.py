@@ -128,9 +128,11 @@ class BuildNetwork(_RoadStage):
             warnings.append(
                 RunWarning(
                     "network_components",
-                    f"the road network has {network.components} separate parts; the largest "
-                    f"({len(network.nodes)} nodes) is used for travel times, "
-                    f"{network.dropped_nodes} nodes in the others are left out",
+                    {
+                        "components": int(network.components),
+                        "nodes": len(network.nodes),
+                        "dropped": int(network.dropped_nodes),
+                    },
                 )
             )
         roads = network.edges.to_crs(WGS84).reset_index()[
@@ -177,8 +179,11 @@ class TravelTimes(_RoadStage):
             warnings.append(
                 RunWarning(
                     "sites_off_network",
-                    f"{len(far)} sites are more than {params.snap_max_m:g} m from any road; their "
-                    f"off-road leg is timed at {params.offroad_speed_kmh:g} km/h",
+                    {
+                        "n": len(far),
+                        "snap_max_m": float(params.snap_max_m),
+                        "speed_kmh": float(params.offroad_speed_kmh),
+                    },
                     [f"{r.site_id} {r.name}: {r.snap_m:.0f} m" for r in far.itertuples()],
                 )
             )
@@ -197,7 +202,7 @@ class TravelTimes(_RoadStage):
             warnings.append(
                 RunWarning(
                     "site_pairs_unreachable",
-                    f"{unreachable} ordered site pairs have no road route; they get no travel time",
+                    {"n": int(unreachable)},
                 )
             )
         outputs: dict[str, Any] = {
@@ -267,9 +272,7 @@ class Isochrones(_RoadStage):
                 warnings=[
                     RunWarning(
                         "no_isochrone_origins",
-                        "no isochrones: no [hubs] and no site of A-grade "
-                        f"{params.isochrone_min_grade} or more (lower isochrone_min_grade in "
-                        "[params] to draw them)",
+                        {"min_grade": int(params.isochrone_min_grade)},
                     )
                 ]
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from geo.analyses.base import Context, Output, Stage, StageResult
+from geo.analyses.columns import GROUP_COLUMNS, PAIR_COLUMNS
 from geo.diagnostics import RunWarning
 from geo.overlap_summary import overlap_indicators
 from geo.overlaps import (
@@ -37,6 +38,7 @@ class Overlaps(Stage):
             {"en": "Overlap groups", "zh": "重复建设组"},
             csv="overlap_groups.csv",
             map="shown",
+            columns=GROUP_COLUMNS,
         ),
         Output(
             "overlap_unit_pairs",
@@ -50,6 +52,7 @@ class Overlaps(Stage):
             {"en": "Duplicated-construction pairs", "zh": "重复建设连线"},
             geometry="LineString",
             map="shown",
+            columns=PAIR_COLUMNS,
         ),
     )
 
@@ -62,13 +65,9 @@ class Overlaps(Stage):
         unit_pairs = unit_pair_summary(pairs)
         warnings = []
         if len(sites) < 2:
-            warnings.append(RunWarning("one_site", "only one site: there is nothing to compare"))
+            warnings.append(RunWarning("one_site"))
         elif sites["unit_id"].nunique() < 2:
-            warnings.append(
-                RunWarning(
-                    "one_unit", "every site lies in one unit: there can be no cross-border overlaps"
-                )
-            )
+            warnings.append(RunWarning("one_unit"))
         summary = overlap_indicators(
             pairs,
             groups,

@@ -39,8 +39,7 @@ class Terrain(Stage):
             warnings.append(
                 RunWarning(
                     "sites_outside_dem",
-                    f"{terrain.missing_sites} sites are outside the DEM or on no-data cells; "
-                    "they have no elevation or slope",
+                    {"n": int(terrain.missing_sites)},
                 )
             )
         summary = {

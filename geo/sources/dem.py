@@ -90,8 +90,7 @@ def check_dem(part: DemPart, units: gpd.GeoDataFrame, *, min_coverage: float = 0
         warnings = (
             RunWarning(
                 "dem_partial_coverage",
-                f"{path}: the DEM covers {coverage:.1%} of the units' area; terrain numbers "
-                "for the uncovered part will be missing",
+                {"file": str(path), "coverage": float(coverage)},
             ),
         )
     auth = crs.to_authority()

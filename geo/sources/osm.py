@@ -185,7 +185,7 @@ def read_osm_sites(path: Path) -> LoadedLayer:
         warnings.append(
             RunWarning(
                 "osm_unnamed_skipped",
-                f"{path}: {total} tourism features without a name were skipped",
+                {"file": str(path), "n": int(total)},
                 [f"{tag}: {n}" for tag, n in unnamed.most_common()],
             )
         )

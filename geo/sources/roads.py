@@ -39,6 +39,7 @@ from geo.coords import WGS84
 from geo.diagnostics import RunWarning
 from geo.errors import DatasetError
 from geo.parts import RoadsPart
+from geo.road_classes import ROAD_CLASSES
 from geo.sources.files import file_kind, find_column, read_vector
 from geo.sources.layer import LoadedLayer
 
@@ -51,13 +52,7 @@ __all__ = [
 ]
 
 #: OSM highway values a car can use, i.e. the classes the travel-time graph keeps.
-MOTORABLE = frozenset(
-    {
-        "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
-        "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified",
-        "residential", "living_street", "service", "track", "road",
-    }
-)  # fmt: skip
+MOTORABLE = frozenset(ROAD_CLASSES)
 #: China's administrative road classes (and common English names) -> OSM highway values.
 ROAD_CLASS_ALIASES = {
     "高速公路": "motorway", "高速": "motorway", "expressway": "motorway", "freeway": "motorway",
@@ -183,8 +178,7 @@ def _read_line_layer(
         warnings.append(
             RunWarning(
                 "roads_without_class",
-                f"{path}: no road-class column (looked for {', '.join(_CLASS_COLUMNS)}); every "
-                "road counts as 'unclassified' — name the column with highway = \"...\" in [roads]",
+                {"file": str(path), "columns": ", ".join(_CLASS_COLUMNS)},
             )
         )
     else:
@@ -194,8 +188,7 @@ def _read_line_layer(
             warnings.append(
                 RunWarning(
                     "roads_not_motorable",
-                    f"{path}: {int(walking.sum())} lines are footways, paths or cycleways and are "
-                    "left out of the road network",
+                    {"file": str(path), "n": int(walking.sum())},
                     sorted(set(text[walking])),
                 )
             )
@@ -210,8 +203,7 @@ def _read_line_layer(
             warnings.append(
                 RunWarning(
                     "road_class_unknown",
-                    f"{path}: {int(unknown.sum())} roads have a class that is not a motorable road "
-                    "class and count as 'unclassified'",
+                    {"file": str(path), "n": int(unknown.sum())},
                     values,
                 )
             )

@@ -213,8 +213,7 @@ def _normalise(
         warnings.append(
             RunWarning(
                 "grade_not_understood",
-                f"{path}: {int(bad.sum())} A-grade values were not understood and count as 0 "
-                "(write them like 5A, AAAAA or 4A级)",
+                {"file": str(path), "n": int(bad.sum())},
                 rows,
             )
         )
@@ -289,7 +288,7 @@ def load_sites(part: SitesPart) -> LoadedLayer:
         warnings.append(
             RunWarning(
                 "rows_without_coordinates",
-                f"{path}: {skipped} rows without coordinates or geometry were skipped",
+                {"file": str(path), "n": int(skipped)},
             )
         )
     info.update(rows_read=len(sites) + skipped, rows_skipped=skipped, sites=len(sites))

@@ -90,8 +90,7 @@ def _overlap_warnings(
     return [
         RunWarning(
             f"{what}s_overlap",
-            f"{path}: {len(items)} pairs of {what}s overlap by more than {min_km2:g} km²; "
-            "sites in the overlap are assigned to the first",
+            {"file": str(path), "n": len(items), "min_km2": float(min_km2)},
             items,
         )
     ]
@@ -151,8 +150,7 @@ def _load_polygons(
         warnings.append(
             RunWarning(
                 f"{what}_geometry_repaired",
-                f"{path}: {int(invalid.sum())} invalid {what} geometries were repaired "
-                "with make_valid",
+                {"file": str(path), "n": int(invalid.sum())},
                 list(ids[invalid.to_numpy()]),
             )
         )

@@ -14,6 +14,7 @@ import shapely
 from geo.dataset import RoadsPart
 from geo.errors import DatasetError
 from geo.network import (
+    DEFAULT_SPEEDS_KMH,
     build_road_graph,
     faster_direction,
     isochrones,
@@ -21,6 +22,7 @@ from geo.network import (
     snap_points,
     travel_matrix,
 )
+from geo.road_classes import ROAD_CLASSES, main_class, rank
 from geo.sources.roads import MOTORABLE, load_roads
 from tests.helpers import write_osm
 
@@ -266,3 +268,12 @@ def test_faster_direction_is_the_same_from_dense_and_sparse(network):
     np.testing.assert_allclose(d, np.minimum(dense[i, j], dense[j, i]))
     for got, want in zip(faster_direction(sparse, 5.0), (i, j, d), strict=True):
         np.testing.assert_allclose(got, want)
+
+
+def test_road_classes_have_one_order():
+    assert tuple(DEFAULT_SPEEDS_KMH) == ROAD_CLASSES
+    assert set(ROAD_CLASSES) == MOTORABLE
+    assert main_class(["secondary", "trunk_link"]) == "trunk"
+    assert main_class(["residential", "track"]) == "other"
+    assert main_class([]) == "other"
+    assert rank("motorway") < rank("trunk") < rank("road") < rank("footway")

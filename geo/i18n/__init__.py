@@ -3,7 +3,10 @@
 The report, the map, the figures and the command line take their words from here, and so do
 the sentences built from an analysis's facts (overlap explanations, returns to scale). A word
 a single reader uses differently is keyed ``"<reader>:<key>"`` (readers: ``map``,
-``report``); :func:`words` gives each reader its view of the table.
+``report``, ``figure``); :func:`words` gives each reader its view of the table. Grouped
+words (``section:``, ``source:``, ``gb:``, ``road:``, ``rts:``) are read with :func:`term`.
+The sentences of warnings and skip reasons are in :mod:`geo.i18n.notes`, the report's
+formulas in :mod:`geo.i18n.formulas`.
 """
 
 from __future__ import annotations
@@ -16,18 +19,24 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.i18n.formulas import formulas
+from geo.i18n.notes import NOTES, note_record, say
 from geo.taxonomy import load_taxonomy
 
 __all__ = [
     "LANGUAGES",
+    "NOTES",
     "Lang",
     "explain_pairs",
     "fmt_number",
+    "formulas",
     "kind_label",
     "names_in",
+    "note_record",
     "parameter_meaning",
-    "returns_to_scale",
+    "say",
     "swot_bullet",
+    "term",
     "theme_label",
     "unit_names",
     "words",
@@ -163,6 +172,46 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "population_given": ("来自 [stats]", "from [stats]"),
     "population_missing": ("未提供：P = 1", "not given: P = 1"),
+    "section:zones": ("规划区", "zones"),
+    "section:terrain": ("地形", "terrain"),
+    "section:network": ("道路网络", "road network"),
+    "section:overlaps": ("重复建设", "overlaps"),
+    "section:clusters": ("资源集聚区", "clusters"),
+    "section:balance": ("均衡与格局", "balance"),
+    "section:linkage": ("空间联系", "linkage"),
+    "section:efficiency": ("旅游效率（DEA）", "efficiency (DEA)"),
+    "section:swot": ("SWOT 摘要", "SWOT"),
+    "source:table": ("文本表格", "table"),
+    "source:excel": ("Excel 表格", "Excel table"),
+    "source:osm": ("OpenStreetMap", "OpenStreetMap"),
+    "source:vector": ("矢量", "vector"),
+    "source:raster": ("栅格", "raster"),
+    "source:rows_read": ("读取行数", "rows read"),
+    "source:rows_skipped": ("跳过行数", "rows skipped"),
+    "source:features": ("要素数", "features"),
+    "source:repaired": ("修复几何数", "repaired"),
+    "source:ways": ("道路线数", "ways"),
+    "gb:A": ("地文景观", "landforms"),
+    "gb:B": ("水域景观", "water"),
+    "gb:C": ("生物景观", "biological"),
+    "gb:D": ("天象与气候景观", "sky and climate"),
+    "gb:E": ("建筑与设施", "buildings and facilities"),
+    "gb:F": ("历史遗迹", "historic remains"),
+    "gb:G": ("旅游购品", "tourism products"),
+    "gb:H": ("人文活动", "human activities"),
+    "gb:": ("未分类", "unclassified"),
+    "road:motorway": ("高速公路", "expressway"),
+    "road:trunk": ("国道", "trunk road"),
+    "road:primary": ("省道", "primary road"),
+    "road:secondary": ("县道", "secondary road"),
+    "road:tertiary": ("乡道", "tertiary road"),
+    "road:other": ("其他道路", "other road"),
+    "figure:pairs": ("相似资源对数", "pairs"),
+    "figure:equality": ("绝对均衡线", "equality"),
+    "figure:endowment": ("资源禀赋", "endowment"),
+    "figure:share_units": ("单元累计占比", "cumulative share of units"),
+    "figure:share_endowment": ("资源禀赋累计占比", "cumulative share of endowment"),
+    "figure:efficiency_score": ("效率值", "efficiency"),
     "rts:constant": ("规模报酬不变", "constant"),
     "rts:increasing": ("规模报酬递增", "increasing"),
     "rts:decreasing": ("规模报酬递减", "decreasing"),
@@ -289,9 +338,12 @@ def parameter_meaning(name: str, description: str, lang: str) -> str:
     return PARAMETERS_ZH.get(name, description) if lang == "zh" else description
 
 
-def returns_to_scale(value: str, lang: str) -> str:
-    """Return a DEA returns-to-scale value (``increasing`` ...) in words."""
-    zh, en = WORDS.get(f"rts:{value}", (value, value))
+def term(group: str, key: str, lang: str) -> str:
+    """Return ``key`` of a word group (``section``, ``source``, ``rts``, ``gb``, ``road``) in words.
+
+    A key the group lacks is returned as it is.
+    """
+    zh, en = WORDS.get(f"{group}:{key}", (key, key))
     return zh if lang == "zh" else en
 
 

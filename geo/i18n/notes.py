@@ -1,0 +1,202 @@
+"""Sentences of the run's notes (warnings and skip reasons), rendered from their facts.
+
+An analysis states a :class:`geo.diagnostics.Note` as a code and facts (numbers, file
+names, column names); :func:`say` turns it into one sentence in the reader's language.
+Every code has a template in both languages (a test renders each one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from geo.diagnostics import Note, RunWarning
+
+__all__ = ["NOTES", "note_record", "say"]
+
+#: (Chinese, English) template of every note, by code (``code:variant`` where the facts
+#: choose one); ``{where}`` is "file: " or nothing.
+NOTES: dict[str, tuple[str, str]] = {
+    # warnings: input
+    "rows_without_coordinates": (
+        "{where}{n} 行没有坐标或几何，已跳过",
+        "{where}{n} rows without coordinates or geometry were skipped",
+    ),
+    "grade_not_understood": (
+        "{where}{n} 个 A 级值无法识别，按 0 计（请写作 5A、AAAAA 或 4A级）",
+        "{where}{n} A-grade values were not understood and count as 0 "
+        "(write them like 5A, AAAAA or 4A级)",
+    ),
+    "osm_unnamed_skipped": (
+        "{where}{n} 个没有名称的旅游要素已跳过",
+        "{where}{n} tourism features without a name were skipped",
+    ),
+    "units_overlap": (
+        "{where}{n} 对行政单元重叠面积超过 {min_km2:g} km²；重叠处的资源点归入前一个单元",
+        "{where}{n} pairs of units overlap by more than {min_km2:g} km²; "
+        "sites in the overlap are assigned to the first",
+    ),
+    "zones_overlap": (
+        "{where}{n} 对规划区重叠面积超过 {min_km2:g} km²；重叠处的资源点归入前一个规划区",
+        "{where}{n} pairs of zones overlap by more than {min_km2:g} km²; "
+        "sites in the overlap are assigned to the first",
+    ),
+    "unit_geometry_repaired": (
+        "{where}{n} 个无效的行政单元几何已用 make_valid 修复",
+        "{where}{n} invalid unit geometries were repaired with make_valid",
+    ),
+    "zone_geometry_repaired": (
+        "{where}{n} 个无效的规划区几何已用 make_valid 修复",
+        "{where}{n} invalid zone geometries were repaired with make_valid",
+    ),
+    "dem_partial_coverage": (
+        "{where}DEM 只覆盖行政单元面积的 {coverage:.1%}；未覆盖部分没有地形数值",
+        "{where}the DEM covers {coverage:.1%} of the units' area; terrain numbers "
+        "for the uncovered part will be missing",
+    ),
+    "roads_without_class": (
+        "{where}没有道路等级列（查找过 {columns}）；所有道路按 unclassified 计——"
+        '请在 [roads] 中用 highway = "..." 指明该列',
+        "{where}no road-class column (looked for {columns}); every road counts as "
+        "'unclassified' — name the column with highway = \"...\" in [roads]",
+    ),
+    "roads_not_motorable": (
+        "{where}{n} 条线是步道、小路或自行车道，未纳入道路网络",
+        "{where}{n} lines are footways, paths or cycleways and are left out of the road network",
+    ),
+    "road_class_unknown": (
+        "{where}{n} 条道路的等级不是机动车道路等级，按 unclassified 计",
+        "{where}{n} roads have a class that is not a motorable road class and count as "
+        "'unclassified'",
+    ),
+    "stats_missing_units": (
+        "{where}{n} 个单元没有统计行（{first}）；其人口在联系强度中按 0 计，且不参与效率分析",
+        "{where}{n} units have no row ({first}); their population counts as 0 in the linkage "
+        "and they are left out of the efficiency analysis",
+    ),
+    "illustrative_stats:linkage": (
+        "{where}{n} 个单元的 {columns} 为示意数据而非官方统计；引力联系分析使用了它们",
+        "{where}{columns} of {n} units are illustrative, not official figures; the gravity "
+        "linkage uses them",
+    ),
+    "illustrative_stats:efficiency": (
+        "{where}{n} 个单元的 {columns} 为示意数据而非官方统计；DEA 效率分析使用了它们",
+        "{where}{columns} of {n} units are illustrative, not official figures; the DEA "
+        "efficiency uses them",
+    ),
+    # warnings: sites and units
+    "sites_unclassified": (
+        "{n} 个资源点不属于任何类型，按“其他”计（只按主题比较）；"
+        "请在 [taxonomy] kinds 中映射其类别",
+        "{n} sites match no kind and count as 'other' (they are compared only by theme); "
+        "map their categories in [taxonomy] kinds",
+    ),
+    "record_duplicates": (
+        "{n} 条记录与 {max_m:g} m 内名称相近的另一资源点重复，已合并（见 record_duplicates.csv）",
+        "{n} records repeat another site within {max_m:g} m under a similar name and were "
+        "merged into it (see record_duplicates.csv)",
+    ),
+    "site_outside_units": (
+        "{n} 个资源点不在任何行政单元内；保留但不归属单元",
+        "{n} sites lie outside every unit; they are kept with no unit",
+    ),
+    "unit_disagrees": (
+        "{n} 个资源点位于与所填单元不同的单元内；请核对坐标或所填单元",
+        "{n} sites lie in another unit than the one declared; check their coordinates or "
+        "the declared unit",
+    ),
+    "unit_declared_unknown": (
+        "{n} 个资源点所填的单元不在行政单元图层中",
+        "{n} sites declare a unit that is not in the units layer",
+    ),
+    # warnings: analyses
+    "network_components": (
+        "道路网络分成 {components} 个互不连通的部分；行程时间使用最大的部分（{nodes} 个节点），"
+        "其余部分的 {dropped} 个节点未纳入",
+        "the road network has {components} separate parts; the largest ({nodes} nodes) is "
+        "used for travel times, {dropped} nodes in the others are left out",
+    ),
+    "sites_off_network": (
+        "{n} 个资源点距最近道路超过 {snap_max_m:g} m；其道路外路段按 {speed_kmh:g} km/h 计时",
+        "{n} sites are more than {snap_max_m:g} m from any road; their off-road leg is timed "
+        "at {speed_kmh:g} km/h",
+    ),
+    "site_pairs_unreachable": (
+        "{n} 个有序资源点对之间没有道路可达，没有行程时间",
+        "{n} ordered site pairs have no road route; they get no travel time",
+    ),
+    "no_isochrone_origins": (
+        "没有等时圈：没有 [hubs]，也没有 {min_grade}A 级及以上的资源点"
+        "（在 [params] 中降低 isochrone_min_grade 即可绘制）",
+        "no isochrones: no [hubs] and no site of A-grade {min_grade} or more (lower "
+        "isochrone_min_grade in [params] to draw them)",
+    ),
+    "one_site": ("只有一个资源点，无可比较", "only one site: there is nothing to compare"),
+    "one_unit": (
+        "所有资源点都在同一单元内，不可能有跨界重复",
+        "every site lies in one unit: there can be no cross-border overlaps",
+    ),
+    "one_unit_only": (
+        "只有一个单元，无法计算单元间的不均衡指标",
+        "a single unit: no inequality measures across units",
+    ),
+    "hdbscan_unweighted:geodesic": (
+        "HDBSCAN 按直线（大地线）距离聚类，忽略等级权重；"
+        '需要等级加权的核心点请用 cluster_method = "dbscan"',
+        "HDBSCAN clusters on geodesic distance and ignores the grade weights; use "
+        'cluster_method = "dbscan" for grade-weighted cores',
+    ),
+    "hdbscan_unweighted:road": (
+        "HDBSCAN 按道路行程时间聚类，忽略等级权重；"
+        '需要等级加权的核心点请用 cluster_method = "dbscan"',
+        "HDBSCAN clusters on road travel times and ignores the grade weights; use "
+        'cluster_method = "dbscan" for grade-weighted cores',
+    ),
+    "dea_infeasible": (
+        "DEA 对 {n} 个单元没有最优解，它们没有效率得分（请检查其统计中的投入与产出）",
+        "the DEA has no optimal solution for {n} units; they get no efficiency score "
+        "(check their inputs and outputs in the statistics)",
+    ),
+    "sites_outside_dem": (
+        "{n} 个资源点位于 DEM 之外或无数据像元上，没有高程和坡度",
+        "{n} sites are outside the DEM or on no-data cells; they have no elevation or slope",
+    ),
+    # reasons for skipping an analysis
+    "skip:no_part": ("清单中没有 [{part}]", "no [{part}] in the manifest"),
+    "skip:no_output": (
+        "它需要“{name}”，但前面的分析没有产生",
+        "it needs '{name}', which no earlier stage produced",
+    ),
+    "skip:no_dea_data": (
+        "清单的 [stats] 中没有投入与产出",
+        "no [stats] with inputs and outputs in the manifest",
+    ),
+    "skip:roads_linkage": ("联系强度改用道路行程时间", "the linkage uses road travel times"),
+}
+
+
+def say(note: Note, lang: str) -> str:
+    """Return ``note`` as one sentence in ``lang`` (``"zh"`` or ``"en"``).
+
+    A file named in the facts (``file``) opens the sentence; a ``variant`` fact picks the
+    template ``code:variant``. A code without a template (an analysis added outside this
+    package) falls back to its ``text`` fact, else its code.
+    """
+    facts: Mapping[str, Any] = note.facts
+    key = f"{note.code}:{facts['variant']}" if "variant" in facts else note.code
+    template = NOTES.get(key)
+    if template is None:
+        return str(facts.get("text", note.code))
+    text = template[0 if lang == "zh" else 1]
+    where = f"{facts['file']}: " if facts.get("file") else ""
+    shown = {k: v for k, v in facts.items() if k not in ("file", "variant")}
+    return text.format(where=where, **shown)
+
+
+def note_record(note: Note) -> dict[str, Any]:
+    """Return a note as JSON (``run.json``): code, English message, facts and items."""
+    record: dict[str, Any] = {"code": note.code, "message": say(note, "en")}
+    record["facts"] = dict(note.facts)
+    if isinstance(note, RunWarning):
+        record["items"] = list(note.items)
+    return record

@@ -23,9 +23,13 @@ class ErrorBody(BaseModel):
     message: str
 
 
-#: Documented on every route, so clients (and schemathesis) know the error shape.
+#: Documented on every route, so clients (and schemathesis) know the error shape. The schema
+#: is given as JSON content, so that routes answering HTML or GeoJSON document errors as JSON.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody, "description": text}
+    code: {
+        "description": text,
+        "content": {"application/json": {"schema": ErrorBody.model_json_schema()}},
+    }
     for code, text in (
         (400, "Bad request"),
         (401, "Missing or wrong token"),

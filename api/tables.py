@@ -10,12 +10,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from fastapi import HTTPException, Response
-from pydantic import BaseModel
+from fastapi.responses import JSONResponse
 
-__all__ = ["GEOJSON", "TABLE_FORMATS", "Format", "Page", "Table", "table_response"]
+__all__ = ["GEOJSON", "TABLE_FORMATS", "Format", "GeoJSONResponse", "Table", "table_response"]
 
 Format = Literal["json", "csv", "geojson"]
 GEOJSON = "application/geo+json"
+
+
+class GeoJSONResponse(JSONResponse):
+    """A GeoJSON response (JSON with the GeoJSON media type)."""
+
+    media_type = GEOJSON
+
 
 #: OpenAPI description of the other formats a table route answers with.
 TABLE_FORMATS: dict[int | str, dict[str, Any]] = {
@@ -27,15 +34,6 @@ TABLE_FORMATS: dict[int | str, dict[str, Any]] = {
         "description": "JSON (default), CSV or GeoJSON, by `format`",
     }
 }
-
-
-class Page(BaseModel):
-    """One page of a table: ``total`` rows match the filters, ``items`` holds this page."""
-
-    total: int
-    limit: int
-    offset: int
-    items: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,20 @@ from fastapi.responses import HTMLResponse
 
 from api.bbox import parse_bbox
 from api.catalog import Published, UnreadableRunError
+from api.schemas import (
+    ClusterRow,
+    DatasetDetail,
+    DatasetSummary,
+    GroupRow,
+    Health,
+    Page,
+    PairRow,
+    SiteRow,
+    UnitReport,
+)
 from api.services import DatasetId, Services, get_services, published, record_or_404
 from api.store import DatasetRecord
-from api.tables import TABLE_FORMATS, Format, Page, table_response
+from api.tables import TABLE_FORMATS, Format, table_response
 from geo import __version__
 from geo.report import render_report
 from maps import LAYER_NAMES, build_map, map_html
@@ -28,15 +39,13 @@ Run = Annotated[Published, Depends(published)]
 Limit = Annotated[int, Query(ge=1, le=10_000, description="rows per page")]
 Offset = Annotated[int, Query(ge=0, le=2**31, description="rows skipped")]
 TableFormat = Annotated[Format, Query(description="json (default), csv or geojson")]
-#: What every table route declares: the page model, its CSV/GeoJSON forms and its tag.
-_TABLE_ROUTE: dict[str, Any] = {
-    "response_model": Page,
-    "responses": TABLE_FORMATS,
-    "tags": ["datasets"],
-}
-_HTML: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/html": {"schema": {"type": "string"}}}, "description": "HTML page"}
-}
+
+
+def _table_route(row: type) -> dict[str, Any]:
+    """Return what a table route declares: its page model, CSV/GeoJSON forms and tag."""
+    return {"response_model": Page[row], "responses": TABLE_FORMATS, "tags": ["datasets"]}
+
+
 Lang = Annotated[Literal["zh", "en"], Query(description="language of names and labels")]
 
 
@@ -91,21 +100,25 @@ def dataset_summary(services: Services, record: DatasetRecord, full: bool) -> di
 
 
 @router.get("/health", tags=["service"])
-async def health() -> dict[str, str]:
+async def health() -> Health:
     """Liveness and version."""
-    return {"status": "ok", "version": __version__}
+    return Health(status="ok", version=__version__)
 
 
 @router.get("/datasets", tags=["datasets"])
-def datasets(services: ServicesDep) -> list[dict[str, Any]]:
+def datasets(services: ServicesDep) -> list[DatasetSummary]:
     """List the registered datasets with their headline counts and running job."""
-    return [dataset_summary(services, record, full=False) for record in services.store.datasets()]
+    return [
+        DatasetSummary.model_validate(dataset_summary(services, record, full=False))
+        for record in services.store.datasets()
+    ]
 
 
 @router.get("/datasets/{dataset_id}", tags=["datasets"])
-def dataset(dataset_id: DatasetId, services: ServicesDep) -> dict[str, Any]:
+def dataset(dataset_id: DatasetId, services: ServicesDep) -> DatasetDetail:
     """One dataset: counts, warnings, skipped analyses, sources, parameters and its last run."""
-    return dataset_summary(services, record_or_404(services, dataset_id), full=True)
+    summary = dataset_summary(services, record_or_404(services, dataset_id), full=True)
+    return DatasetDetail.model_validate(summary)
 
 
 BBox = Annotated[
@@ -116,7 +129,7 @@ BBox = Annotated[
 ]
 
 
-@router.get("/datasets/{dataset_id}/sites", **_TABLE_ROUTE)
+@router.get("/datasets/{dataset_id}/sites", **_table_route(SiteRow))
 async def sites(
     run: Run,
     request: Request,
@@ -170,7 +183,7 @@ _SORTS = {
 }
 
 
-@router.get("/datasets/{dataset_id}/overlaps", **_TABLE_ROUTE)
+@router.get("/datasets/{dataset_id}/overlaps", **_table_route(PairRow))
 async def overlaps(
     run: Run,
     request: Request,
@@ -218,7 +231,7 @@ async def overlaps(
     return run.answer(_cache_key(request), build)
 
 
-@router.get("/datasets/{dataset_id}/overlap-groups", **_TABLE_ROUTE)
+@router.get("/datasets/{dataset_id}/overlap-groups", **_table_route(GroupRow))
 async def overlap_groups(
     run: Run,
     request: Request,
@@ -245,7 +258,7 @@ async def overlap_groups(
     return run.answer(_cache_key(request), build)
 
 
-@router.get("/datasets/{dataset_id}/clusters", **_TABLE_ROUTE)
+@router.get("/datasets/{dataset_id}/clusters", **_table_route(ClusterRow))
 async def clusters(
     run: Run,
     request: Request,
@@ -280,7 +293,7 @@ TableName = Annotated[
 ]
 
 
-@router.get("/datasets/{dataset_id}/tables/{name}", **_TABLE_ROUTE)
+@router.get("/datasets/{dataset_id}/tables/{name}", **_table_route(dict[str, Any]))
 async def table(
     run: Run,
     name: TableName,
@@ -303,6 +316,7 @@ async def table(
 
 @router.get(
     "/datasets/{dataset_id}/indicators",
+    response_model=dict[str, Any],
     responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
     tags=["datasets"],
 )
@@ -334,7 +348,7 @@ def indicators(
 @router.get("/datasets/{dataset_id}/units/{unit_id}", tags=["datasets"])
 def unit_report(
     run: Run, unit_id: Annotated[str, Path(description="unit id", examples=["511524"])]
-) -> dict[str, Any]:
+) -> UnitReport:
     """Report one unit's overlaps: its numbers, its neighbours and overlaps with each."""
     results = run.results
     units = results.units
@@ -368,17 +382,19 @@ def unit_report(
         found = _records(table[table["unit_id"] == unit_id])
         return found[0] if found else None
 
-    return {
-        "unit": _records(row)[0],
-        "indicators": for_unit(results.unit_indicators),
-        "efficiency": for_unit(results.efficiency),
-        "overlaps_inside": int((other == unit_id).sum()),
-        "neighbours": neighbours,
-        "overlaps_with_other_units": _records(elsewhere),
-    }
+    return UnitReport.model_validate(
+        {
+            "unit": _records(row)[0],
+            "indicators": for_unit(results.unit_indicators),
+            "efficiency": for_unit(results.efficiency),
+            "overlaps_inside": int((other == unit_id).sum()),
+            "neighbours": neighbours,
+            "overlaps_with_other_units": _records(elsewhere),
+        }
+    )
 
 
-@router.get("/datasets/{dataset_id}/map", responses=_HTML, tags=["pages"])
+@router.get("/datasets/{dataset_id}/map", response_class=HTMLResponse, tags=["pages"])
 def dataset_map(
     run: Run,
     lang: Lang = "zh",
@@ -410,7 +426,7 @@ def dataset_map(
     return HTMLResponse(run.page(("map", lang, chosen, basemap), render))
 
 
-@router.get("/datasets/{dataset_id}/report", responses=_HTML, tags=["pages"])
+@router.get("/datasets/{dataset_id}/report", response_class=HTMLResponse, tags=["pages"])
 def dataset_report(run: Run, lang: Lang = "zh") -> HTMLResponse:
     """Show the analysis report (one self-contained page with figures)."""
     return HTMLResponse(run.page(("report", lang), lambda: render_report(run.results, lang=lang)))

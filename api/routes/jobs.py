@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.archive import ArchiveError, extract_dataset
+from api.schemas import Job
 from api.services import DatasetId, Services, get_services, record_or_404, require_token
 from api.store import DatasetRecord, JobRecord
 from geo.dataset import MANIFEST_NAME, Dataset, load_dataset, with_params
@@ -38,7 +39,7 @@ class Accepted(BaseModel):
     """A queued analysis: its job and where to follow it."""
 
     dataset_id: str
-    job: dict[str, Any]
+    job: Job
     messages: list[str] = []
 
 
@@ -64,8 +65,10 @@ def _load(folder: Path, params: dict[str, Any] | None = None) -> Dataset:
 
 
 def _accepted(services: Services, job: JobRecord, messages: list[str]) -> JSONResponse:
-    body = Accepted(dataset_id=job.dataset_id, job=_job(job), messages=messages)
-    return JSONResponse(body.model_dump(), status_code=202, headers={"Location": f"/jobs/{job.id}"})
+    body = Accepted(dataset_id=job.dataset_id, job=Job.model_validate(_job(job)), messages=messages)
+    return JSONResponse(
+        body.model_dump(mode="json"), status_code=202, headers={"Location": f"/jobs/{job.id}"}
+    )
 
 
 def _unpack(upload: UploadFile, folder: Path) -> tuple[Dataset, list[str], str]:
@@ -154,9 +157,9 @@ job_router = APIRouter(tags=["jobs"])
 
 
 @job_router.get("/jobs/{job_id}")
-def job_status(job_id: str, services: ServicesDep) -> dict[str, Any]:
+def job_status(job_id: str, services: ServicesDep) -> Job:
     """Return a job's status (queued, running, succeeded, failed), stage, progress and messages."""
     job = services.store.job(job_id)
     if job is None:
         raise HTTPException(404, f"no job '{job_id}'")
-    return _job(job)
+    return Job.model_validate(_job(job))

@@ -18,8 +18,16 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 
 from api.bbox import parse_bbox
 from api.catalog import Published
+from api.schemas import (
+    Collection,
+    Collections,
+    Conformance,
+    Feature,
+    FeatureCollection,
+    Landing,
+)
 from api.services import Services, get_services
-from api.tables import GEOJSON
+from api.tables import GEOJSON, GeoJSONResponse
 
 __all__ = ["router"]
 
@@ -102,8 +110,8 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/ogc"
 
 
-@router.get("")
-def landing(request: Request) -> dict[str, Any]:
+@router.get("", response_model_exclude_none=True)
+def landing(request: Request) -> Landing:
     """Landing page: links to the API description, conformance and collections."""
     base = _base(request)
     root = str(request.base_url).rstrip("/")
@@ -125,13 +133,13 @@ def landing(request: Request) -> dict[str, Any]:
 
 
 @router.get("/conformance")
-def conformance() -> dict[str, list[str]]:
+def conformance() -> Conformance:
     """Conformance classes implemented."""
-    return {"conformsTo": _CONFORMANCE}
+    return Conformance(conformsTo=_CONFORMANCE)
 
 
-@router.get("/collections")
-def collections(request: Request, services: ServicesDep) -> dict[str, Any]:
+@router.get("/collections", response_model_exclude_none=True)
+def collections(request: Request, services: ServicesDep) -> Collections:
     """Every collection (dataset × layer)."""
     base = _base(request)
     return {
@@ -140,10 +148,8 @@ def collections(request: Request, services: ServicesDep) -> dict[str, Any]:
     }
 
 
-@router.get("/collections/{collection_id}")
-def collection(
-    collection_id: CollectionId, request: Request, services: ServicesDep
-) -> dict[str, Any]:
+@router.get("/collections/{collection_id}", response_model_exclude_none=True)
+def collection(collection_id: CollectionId, request: Request, services: ServicesDep) -> Collection:
     """One collection: title, extent and links."""
     layer, run, _ = _find(services, collection_id)
     return _collection(_base(request), run.record.id, run, layer)
@@ -157,7 +163,11 @@ def _features(frame: gpd.GeoDataFrame, rows: np.ndarray) -> list[dict[str, Any]]
     return features
 
 
-@router.get("/collections/{collection_id}/items", responses={200: {"content": {GEOJSON: {}}}})
+@router.get(
+    "/collections/{collection_id}/items",
+    response_class=GeoJSONResponse,
+    response_model=FeatureCollection,
+)
 def items(
     collection_id: CollectionId,
     request: Request,
@@ -196,11 +206,13 @@ def items(
         "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "links": links,
     }
-    return Response(json.dumps(body, ensure_ascii=False), media_type=GEOJSON)
+    return GeoJSONResponse(body)
 
 
 @router.get(
-    "/collections/{collection_id}/items/{feature_id}", responses={200: {"content": {GEOJSON: {}}}}
+    "/collections/{collection_id}/items/{feature_id}",
+    response_class=GeoJSONResponse,
+    response_model=Feature,
 )
 def item(
     collection_id: CollectionId,
@@ -220,4 +232,4 @@ def item(
         _link(f"{url}/items/{feature_id}", "self", GEOJSON),
         _link(url, "collection"),
     ]
-    return Response(json.dumps(feature, ensure_ascii=False), media_type=GEOJSON)
+    return GeoJSONResponse(feature)

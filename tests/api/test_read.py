@@ -8,6 +8,7 @@ import io
 import re
 
 import geopandas as gpd
+import pyogrio
 import pytest
 import shapely
 
@@ -22,7 +23,7 @@ def test_health_index_and_datasets(api_server, run_json):
     assert listed["yibin"]["origin"] == "bundled"
     detail = api_server.get("/datasets/yibin").json()
     assert detail["sources"]["sites"]["encoding"] == "utf-8"
-    assert detail["skipped"]["terrain"] == "no [dem] in the manifest"
+    assert detail["skipped"]["terrain"]["message"] == "no [dem] in the manifest"
     assert detail["last_run"]["counts"] == run_json["counts"]
     assert [w["message"] for w in detail["warnings"]] == [
         w["message"] for w in run_json["warnings"]
@@ -235,3 +236,45 @@ def test_errors_are_json_sentences(api_server, path, status):
     assert body["status"] == status
     assert len(body["message"]) > 20
     assert "Traceback" not in response.text
+
+
+ROW_SCHEMAS = {
+    "/datasets/yibin/sites": ("SiteRow", "results.gpkg:sites", {"lon", "lat"}),
+    "/datasets/yibin/overlaps": ("PairRow", "results.gpkg:overlap_pairs", set()),
+    "/datasets/yibin/overlap-groups": ("GroupRow", "overlap_groups.csv", set()),
+    "/datasets/yibin/clusters": ("ClusterRow", "results.gpkg:clusters", set()),
+}
+
+
+def _published_columns(published, source: str) -> set[str]:
+    if source.endswith(".csv"):
+        with (published / source).open(encoding="utf-8", newline="") as handle:
+            return set(next(csv.reader(handle)))
+    path, _, layer = source.partition(":")
+    return set(pyogrio.read_info(published / path, layer=layer)["fields"])
+
+
+def test_every_json_route_documents_its_rows(api_server, published):
+    spec = api_server.get("/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            content = (
+                operation["responses"]
+                .get("200" if method == "get" else "202", {})
+                .get("content", {})
+            )
+            if "application/json" in content:
+                schema = content["application/json"]["schema"]
+                assert schema not in ({}, {"type": "object"}), (method, path)
+    for route, (model, source, added) in ROW_SCHEMAS.items():
+        declared = set(schemas[model]["properties"])
+        # the bundled run (roads, zones, clusters) has every declared column, and no other
+        assert declared == _published_columns(published, source) | added, route
+        page = api_server.get(route, limit=5).json()
+        assert page["items"], route
+        assert all(set(item) == declared for item in page["items"]), route
+    unit = spec["paths"]["/datasets/{dataset_id}/units/{unit_id}"]["get"]
+    assert unit["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/UnitReport"
+    }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import os
 import re
 from collections.abc import Iterable
@@ -19,6 +18,7 @@ from geo.registry import CATALOGUE
 from geo.results import Results
 from maps.assets import inline_assets, static_assets
 from maps.controls import Legend, OutlineMiniMap
+from maps.escape import html_text
 from maps.layers import LAYERS, features, generic_layer
 from maps.sites import SiteLayer
 from maps.style import grade_radius, words
@@ -70,7 +70,7 @@ def _sites_legend(results: Results, lang: str) -> str:
     present = set(results.sites["gb_class"].fillna(""))
     rows = [
         f'<div class="tia-row"><i style="background:{colour};border-radius:50%"></i>'
-        f"{html.escape(code)} {html.escape(term('gb', code, lang))}</div>"
+        f"{html_text(code)} {html_text(term('gb', code, lang))}</div>"
         for code, colour in GB_COLOURS.items()
         if code in present
     ]

@@ -6,7 +6,6 @@ properties their tooltips show, so large results stay small in the page.
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import folium
@@ -21,6 +20,7 @@ from geo.i18n import names_in, term, unit_names
 from geo.palette import ROAD_STYLES
 from geo.results import Results
 from geo.road_classes import MAIN_CLASSES, main_class
+from maps.escape import html_columns, html_text
 from maps.style import Words, kind_label, score_colormap
 
 __all__ = ["LAYERS", "MAX_PAIRS", "Legend", "features", "generic_layer"]
@@ -32,8 +32,8 @@ MAX_PAIRS = 2000
 
 
 def features(gdf: gpd.GeoDataFrame, columns: list[str]) -> dict[str, Any]:
-    """GeoJSON of ``columns`` with coordinates rounded to about 1 m."""
-    out = gdf[[*columns, "geometry"]].copy()
+    """GeoJSON of ``columns`` (text escaped: tooltips write HTML), coordinates to about 1 m."""
+    out = html_columns(gdf[[*columns, "geometry"]], columns)
     out["geometry"] = shapely.set_precision(out.geometry.array, 1e-5, mode="pointwise")
     out = out[~out.geometry.is_empty]
     return out.__geo_interface__
@@ -46,14 +46,14 @@ def _swatch(colour: str, label: str, shape: str = "box") -> str:
         "dot": f"background:{colour};border-radius:50%",
         "outline": f"border:2px dashed {colour}",
     }[shape]
-    return f'<div class="tia-row"><i style="{style}"></i>{html.escape(label)}</div>'
+    return f'<div class="tia-row"><i style="{style}"></i>{html_text(label)}</div>'
 
 
 def _gradient(colormap: LinearColormap, low: str, high: str) -> str:
     stops = ",".join(colormap.rgb_hex_str(v) for v in np.linspace(colormap.vmin, colormap.vmax, 6))
     return (
         f'<div class="tia-gradient" style="background:linear-gradient(to right,{stops})"></div>'
-        f'<div class="tia-ends"><span>{html.escape(low)}</span><span>{html.escape(high)}</span>'
+        f'<div class="tia-ends"><span>{html_text(low)}</span><span>{html_text(high)}</span>'
         "</div>"
     )
 
@@ -119,7 +119,7 @@ def overlap_pairs_layer(results: Results, w: Words, lang: str) -> tuple[Any, Leg
     pairs = pairs.nlargest(MAX_PAIRS, "score")
     pairs = pairs.assign(
         score=pairs["score"].round(1),
-        explanation=[html.escape(t) for t in results.explain(pairs, lang)],
+        explanation=results.explain(pairs, lang),
     )
     layer = folium.GeoJson(
         features(pairs, ["score", "explanation"]),
@@ -133,7 +133,7 @@ def overlap_pairs_layer(results: Results, w: Words, lang: str) -> tuple[Any, Leg
     )
     legend = _gradient(colormap, f"{w['score']} 0", "100")
     if total > len(pairs):
-        legend += f"<div>{html.escape(w['strongest'].format(n=len(pairs), total=total))}</div>"
+        legend += f"<div>{html_text(w['strongest'].format(n=len(pairs), total=total))}</div>"
     return layer, legend
 
 
@@ -258,7 +258,7 @@ def _points_layer(
             fill=True,
             fill_color=colour,
             fill_opacity=1,
-            tooltip=text,
+            tooltip=html_text(text),
         ).add_to(group)
     return group
 
@@ -386,7 +386,7 @@ def generic_layer(results: Results, name: str, lang: str) -> tuple[Any, Legend] 
     """Draw a layer the map has no own style for: outlines and dots, its columns on hover.
 
     Every layer of the catalogue marked for the map appears, so a new analysis is on the map
-    without a line here. Values are HTML-escaped (the tooltip writes HTML).
+    without a line here. Values are shown as text (escaped by :func:`features`).
     """
     frame = results.outputs.get(name)
     output = results.catalogue[name]
@@ -395,7 +395,7 @@ def generic_layer(results: Results, name: str, lang: str) -> tuple[Any, Legend] 
     columns = [c for c in frame.columns if c != frame.geometry.name][:6]
     shown = frame[[*columns, "geometry"]].copy()
     for column in columns:
-        shown[column] = shown[column].map(lambda v: html.escape(str(v)))
+        shown[column] = shown[column].map(str)
     label = output.label(lang)
     layer = folium.GeoJson(
         features(shown, columns),

@@ -19,6 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api.catalog import Catalog
 from api.errors import ERROR_RESPONSES, install_error_handlers
+from api.guard import RequestGuard
 from api.jobs import JobRunner
 from api.limits import BodyLimit
 from api.routes import datasets, jobs, ogc, pages
@@ -110,6 +111,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "DELETE"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    app.add_middleware(
+        RequestGuard,
+        allowed_hosts=settings.allowed_hosts,
+        token=settings.token is not None,
+        origins=settings.cors_origins,
+    )
     app.add_middleware(
         BodyLimit, upload_bytes=int(settings.max_upload_mb * 1024**2), other_bytes=_BODY_LIMIT
     )

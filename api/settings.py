@@ -28,6 +28,9 @@ class Settings(BaseSettings):
         empty by default, which leaves CORS off.
     bundled
         ``TIA_BUNDLED``: register and analyse the bundled Yibin dataset on first start.
+    allowed_hosts
+        ``TIA_ALLOWED_HOSTS``: host names the server answers to (JSON list; ``["*"]``: any),
+        loopback names by default — add the server's name when it is reached by it.
     """
 
     model_config = SettingsConfigDict(env_prefix="TIA_")
@@ -38,3 +41,4 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=32)
     cors_origins: list[str] = Field(default_factory=list)
     bundled: bool = True
+    allowed_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost", "[::1]"])

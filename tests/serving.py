@@ -72,15 +72,21 @@ class Server:
             self.process.wait(timeout=30)
 
 
-def start_server(home: Path, **env: str) -> Server:
-    """Start ``tia serve`` with ``TIA_HOME=home`` (plus ``TIA_*`` settings) and wait for it."""
+def start_server(
+    home: Path, *, token: str | None = TOKEN, host: str = "127.0.0.1", **env: str
+) -> Server:
+    """Start ``tia serve`` with ``TIA_HOME=home`` (plus ``TIA_*`` settings) and wait for it.
+
+    ``token=None`` starts it without a write token; ``host`` is the interface it listens on.
+    """
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = home.parent / f"{home.name}-server-{port}.log"
-    settings = {"TIA_HOME": str(home), "TIA_TOKEN": TOKEN, **env}
+    settings = {"TIA_HOME": str(home), **({"TIA_TOKEN": token} if token else {}), **env}
+    environment = {k: v for k, v in os.environ.items() if k != "TIA_TOKEN"}
     process = subprocess.Popen(
-        [str(TIA), "serve", "--port", str(port)],
-        env={**os.environ, **settings},
+        [str(TIA), "serve", "--host", host, "--port", str(port)],
+        env={**environment, **settings},
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )

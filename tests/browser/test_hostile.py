@@ -1,11 +1,18 @@
-"""Names carrying script and markup: nothing from the data runs in the map or the report."""
+"""Hostile data and hostile pages: nothing from the data runs in the map or the report, and a
+page on another site cannot write to the API."""
 
 from __future__ import annotations
+
+import functools
+import http.server
+import json
+import threading
 
 import pytest
 
 from tests.helpers import tia
 from tests.hostile import script_in_every_name
+from tests.serving import start_server
 
 #: Hover and click every feature of every layer (GeoJSON layers: each of their features).
 _OPEN_ALL = """() => {
@@ -91,3 +98,35 @@ def test_script_in_names_never_runs_in_the_report(hostile_out, watched):
     watched.page.wait_for_load_state("load")
     _assert_nothing_ran(watched, dialogs)
     assert "<img src=x" in watched.page.text_content("body")
+
+
+def test_a_web_page_elsewhere_cannot_write_to_a_server_without_token(tmp_path, watched):
+    server = start_server(tmp_path / "home", token=None)
+    evil = tmp_path / "evil"
+    evil.mkdir()
+    (evil / "index.html").write_text(
+        f"""<!doctype html><html><body>
+<form id="f" method="post" enctype="text/plain" action="{server.base}/datasets/yibin/analyze">
+<input name='{{"params": {{"x": ' value='1}}}}'></form>
+<script>
+fetch("{server.base}/datasets", {{method: "POST", mode: "no-cors", body: new FormData()}});
+document.getElementById("f").submit();
+</script></body></html>""",
+        encoding="utf-8",
+    )
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(evil))
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        server.wait_dataset("yibin")
+        watched.page.goto(f"http://127.0.0.1:{site.server_address[1]}/index.html")
+        watched.page.wait_for_url(f"{server.base}/**")
+        answer = json.loads(watched.page.text_content("body"))
+        assert answer["status"] == 403
+        assert "cross-site" in answer["message"]
+        jobs = [line for line in server.log_text().splitlines() if "POST /datasets" in line]
+        assert jobs
+        assert all("403" in line for line in jobs), jobs
+    finally:
+        site.shutdown()
+        server.stop()

@@ -12,6 +12,8 @@ import pandas as pd
 from fastapi import HTTPException, Response
 from fastapi.responses import JSONResponse
 
+from geo.spreadsheet import without_formulas
+
 __all__ = ["GEOJSON", "TABLE_FORMATS", "Format", "GeoJSONResponse", "Table", "table_response"]
 
 Format = Literal["json", "csv", "geojson"]
@@ -101,7 +103,7 @@ def table_response(
     page = table.attributes.iloc[picked]
     if fmt == "csv":
         return Response(
-            page.to_csv(index=False),
+            without_formulas(page).to_csv(index=False),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": f'attachment; filename="{name}.csv"',

@@ -31,6 +31,7 @@ from geo.dataset import Dataset
 from geo.diagnostics import Note, RunWarning
 from geo.i18n import explain_pairs, note_record
 from geo.registry import CATALOGUE
+from geo.spreadsheet import without_formulas
 
 __all__ = [
     "READ_MODEL_VERSION",
@@ -258,7 +259,7 @@ def _write_files(
                 value.to_file(folder / name, engine="pyogrio")
             written.extend(output.files)
         elif output.csv:
-            value.to_csv(folder / output.csv, index=False, float_format="%.3f")
+            without_formulas(value).to_csv(folder / output.csv, index=False, float_format="%.3f")
             written.append(output.csv)
         # the read model: the same rows with their types kept, for the server to read back
         value.reset_index(drop=True).to_parquet(model / f"{output.name}.parquet", index=False)

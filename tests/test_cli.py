@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 import re
@@ -685,3 +686,32 @@ def test_a_single_unit(tmp_path):
     balance = json.loads(text)["balance"]
     assert balance["gini"] is None
     assert balance["theil"] is None
+
+
+def test_names_that_start_a_formula_are_text_in_every_csv(tmp_path):
+    folder = yibin_copy(tmp_path)
+    sites = pd.read_csv(folder / "sites.csv", dtype=str)
+    formulas = ["=1+2", "+SUM(A1)", "-2+3", "@SUM(1)", '=HYPERLINK("http://x")']
+    # the two liquor sites form the strongest cross-border pair: their names reach overlaps.csv
+    for formula, row in zip(
+        formulas, sites.index[sites["name"].str.contains("酒|老窖")], strict=False
+    ):
+        sites.loc[row, "name"] = formula + sites.loc[row, "name"]
+    sites.to_csv(folder / "sites.csv", index=False)
+    out = tmp_path / "out"
+    run = tia("analyze", folder, "--out", out, "-q")
+    assert run.code == 0, run.stderr
+    checked = 0
+    for path in out.glob("*.csv"):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.reader(handle):
+                for cell in row:
+                    try:
+                        float(cell)
+                        continue  # a number, negative ones included
+                    except ValueError:
+                        assert not cell.startswith(("=", "+", "-", "@")), (path.name, cell)
+                    checked += cell.startswith("'=") or cell.startswith("'+")
+    assert checked >= 2
+    kept = pyogrio.read_dataframe(out / "results.gpkg", layer="sites", read_geometry=False)
+    assert kept["name"].str.startswith("=").sum() >= 1  # the GeoPackage keeps the names as given

@@ -28,6 +28,7 @@ from api.store import DatasetRecord
 from api.tables import TABLE_FORMATS, Format, table_response
 from geo import __version__
 from geo.report import render_report
+from geo.spreadsheet import without_formulas
 from maps import LAYER_NAMES, build_map, map_html
 
 __all__ = ["dataset_summary", "router"]
@@ -333,7 +334,7 @@ def indicators(
     if format == "csv":
         table = run.results.unit_indicators
         return Response(
-            "" if table is None else table.to_csv(index=False),
+            "" if table is None else without_formulas(table).to_csv(index=False),
             media_type="text/csv; charset=utf-8",
         )
     numbers = run.indicators

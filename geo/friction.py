@@ -190,14 +190,17 @@ class DetourSummary:
     unreachable_pairs: int
 
     def summary(self) -> dict[str, object]:
-        """Median/mean detour and counts for cross-border and same-unit pairs, and by unit pair."""
+        """Median/mean detour and counts for cross-border and same-unit pairs, and by unit pair.
+
+        Both groups are always present; a group without pairs has ``pairs`` 0 and no median.
+        """
         out: dict[str, object] = {"unreachable_pairs": self.unreachable_pairs}
-        for label, group in self.pairs.groupby("cross_border"):
-            key = "cross_border" if label else "same_unit"
+        for key, cross in (("same_unit", False), ("cross_border", True)):
+            group = self.pairs.loc[self.pairs["cross_border"] == cross, "detour"]
             out[key] = {
                 "pairs": len(group),
-                "median": round(float(group["detour"].median()), 4),
-                "mean": round(float(group["detour"].mean()), 4),
+                "median": round(float(group.median()), 4) if len(group) else None,
+                "mean": round(float(group.mean()), 4) if len(group) else None,
             }
         cross = self.pairs[self.pairs["cross_border"]]
         by_pair = cross.groupby(["unit_a", "unit_b"])["detour"].agg(["count", "median"])

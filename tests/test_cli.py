@@ -715,3 +715,28 @@ def test_names_that_start_a_formula_are_text_in_every_csv(tmp_path):
     assert checked >= 2
     kept = pyogrio.read_dataframe(out / "results.gpkg", layer="sites", read_geometry=False)
     assert kept["name"].str.startswith("=").sum() >= 1  # the GeoPackage keeps the names as given
+
+
+@pytest.mark.parametrize(
+    "keep",
+    [
+        pytest.param(["YB001"], id="one site"),
+        pytest.param(["YB001", "YB005"], id="two sites in two units"),
+        pytest.param(["YB001", "YB002", "YB003"], id="all sites at one point"),
+    ],
+)
+def test_few_sites_with_roads_give_a_whole_report(tmp_path, keep):
+    folder = yibin_copy(tmp_path)
+    sites = pd.read_csv(folder / "sites.csv", dtype=str)
+    sites = sites[sites["site_id"].isin(keep)].copy()
+    if len(keep) == 3:
+        sites[["lon", "lat"]] = sites[["lon", "lat"]].iloc[0].to_numpy()
+    sites.to_csv(folder / "sites.csv", index=False)
+    out = tmp_path / "out"
+    run = tia("analyze", folder, "--out", out, "-q")
+    assert run.code == 0, run.stderr
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert "network" not in record["skipped"]
+    assert 'id="friction"' in (out / "report.html").read_text(encoding="utf-8")
+    detour = json.loads((out / "indicators.json").read_text())["network"]["detour_index"]
+    assert set(detour) >= {"same_unit", "cross_border"}

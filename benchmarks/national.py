@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from geo.dataset import load_dataset  # noqa: E402
+from geo.i18n import say  # noqa: E402
 from geo.pipeline import run_pipeline  # noqa: E402
 from geo.taxonomy import load_taxonomy  # noqa: E402
 
@@ -88,7 +89,7 @@ def main() -> None:
                 "overlap_pairs": len(results.overlaps),
                 "clusters": len(results.clusters),
                 "stage_s": {k: round(v, 2) for k, v in results.timings.items()},
-                "skipped": results.skipped,
+                "skipped": {k: say(v, "en") for k, v in results.skipped.items()},
             }
         )
     )

@@ -322,9 +322,11 @@ def to_wgs84_gdf(gdf: gpd.GeoDataFrame, coords: str | int | None) -> gpd.GeoData
 def local_projected_crs(bounds: tuple[float, float, float, float]) -> pyproj.CRS:
     """Choose a conformal projected CRS for measuring within ``bounds`` (lon/lat degrees).
 
-    A UTM zone when the extent fits within one zone's width (scale error < 0.1 %); otherwise
-    a Lambert conformal conic with standard parallels at 1/6 and 5/6 of the latitude range,
-    centred on the extent (angles kept, so nearest points stay nearest).
+    A UTM zone when the extent fits within one zone's width (scale error < 0.1 %); the
+    universal polar stereographic projection of its pole when the extent reaches beyond
+    ±84° (where UTM and a conic fail); otherwise a Lambert conformal conic with standard
+    parallels at 1/6 and 5/6 of the latitude range, centred on the extent (angles kept, so
+    nearest points stay nearest).
 
     Parameters
     ----------
@@ -339,8 +341,10 @@ def local_projected_crs(bounds: tuple[float, float, float, float]) -> pyproj.CRS
     min_lon, min_lat, max_lon, max_lat = bounds
     mid_lon = (min_lon + max_lon) / 2.0
     mid_lat = (min_lat + max_lat) / 2.0
+    if max_lat > 84.0 or min_lat < -84.0:
+        return pyproj.CRS.from_epsg(32661 if mid_lat >= 0 else 32761)  # UPS north / south
     if max_lon - min_lon <= 6.0 and abs(mid_lat) < 80.0:
-        zone = int((mid_lon + 180.0) // 6.0) + 1
+        zone = min(int((mid_lon + 180.0) // 6.0) + 1, 60)  # 180° E lies in zone 60
         return pyproj.CRS.from_epsg((32600 if mid_lat >= 0 else 32700) + zone)
     span = max(max_lat - min_lat, 1.0)
     lat_1 = min_lat + span / 6.0

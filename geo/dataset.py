@@ -94,6 +94,8 @@ class Dataset(BaseModel):
 def _describe_error(err: dict[str, Any]) -> str:
     loc = [str(p) for p in err["loc"]]
     section = f"[{loc[0]}]" if len(loc) > 1 else "the top level"
+    while len(loc) > 2 and loc[-1].isdigit():  # an item of a list: name the list and the item
+        loc = [*loc[:-2], f"{loc[-2]}[{loc[-1]}]"]
     key = loc[-1]
     kind = err["type"]
     if kind == "extra_forbidden":

@@ -19,8 +19,12 @@ from rasterio.transform import from_origin
 from scipy.ndimage import gaussian_filter
 
 from geo.coords import local_projected_crs
+from geo.errors import DatasetError
 
-__all__ = ["DensityRaster", "kernel_density", "read_density", "write_density"]
+__all__ = ["MAX_KERNEL_CELLS", "DensityRaster", "kernel_density", "read_density", "write_density"]
+
+#: Largest kernel standard deviation in cells (the smoothing costs about cells × 8σ).
+MAX_KERNEL_CELLS = 200
 
 
 @dataclass
@@ -41,6 +45,7 @@ def kernel_density(
     *,
     bandwidth_km: float = 10.0,
     cell_km: float = 1.0,
+    max_cells: int = 25_000_000,
 ) -> DensityRaster:
     """Grade-weighted Gaussian kernel density over the extent (lon/lat bounds).
 
@@ -54,11 +59,19 @@ def kernel_density(
         ``(min_lon, min_lat, max_lon, max_lat)`` to cover (e.g. the units' bounds).
     bandwidth_km, cell_km
         Kernel standard deviation and cell size.
+    max_cells
+        Largest grid computed (``density_max_cells``).
 
     Returns
     -------
     DensityRaster
         Weight per km²; integrates to the total weight (inside the grid).
+
+    Raises
+    ------
+    DatasetError
+        The grid would have more than ``max_cells`` cells, or the kernel would span more
+        than :data:`MAX_KERNEL_CELLS` cells (both checked before any work).
     """
     crs = local_projected_crs(extent)
     transformer = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
@@ -70,6 +83,20 @@ def kernel_density(
     west, east = min(xs) - pad, max(xs) + pad
     south, north = min(ys) - pad, max(ys) + pad
     cols, rows = int(np.ceil((east - west) / cell)), int(np.ceil((north - south) / cell))
+    if cols * rows > max_cells:
+        msg = (
+            f"density_cell_km = {cell_km:g} makes a density grid of {cols:,} × {rows:,} = "
+            f"{cols * rows:,} cells over the units, more than density_max_cells = {max_cells:,}; "
+            "raise density_cell_km (or density_max_cells) in [params]"
+        )
+        raise DatasetError(msg)
+    if bandwidth_km / cell_km > MAX_KERNEL_CELLS:
+        msg = (
+            f"density_bandwidth_km / density_cell_km = {bandwidth_km / cell_km:,.0f} cells, more "
+            f"than {MAX_KERNEL_CELLS} (the smoothing would take hours); raise density_cell_km "
+            "or lower density_bandwidth_km in [params]"
+        )
+        raise DatasetError(msg)
     x, y = transformer.transform(sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy())
     col = np.clip(((np.asarray(x) - west) // cell).astype(int), 0, cols - 1)
     row = np.clip(((north - np.asarray(y)) // cell).astype(int), 0, rows - 1)

@@ -16,6 +16,7 @@ import numpy as np
 from matplotlib import font_manager
 
 from geo import i18n
+from geo.coords import local_projected_crs
 from geo.palette import GB_COLOURS
 from geo.results import Results
 
@@ -158,7 +159,7 @@ def linkage_figure(results: Results, lang: str) -> bytes | None:
         return None
     label = unit_labels(results, lang)
     units = results.units
-    centres = units.to_crs(units.estimate_utm_crs()).centroid.to_crs(4326)
+    centres = units.to_crs(local_projected_crs(tuple(units.total_bounds))).centroid.to_crs(4326)
     where = dict(zip(units["unit_id"].astype(str), zip(centres.x, centres.y, strict=True),
                      strict=True))  # fmt: skip
     fig, ax = plt.subplots(figsize=(7.5, 6))

@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.coords import GEOD
+from geo.coords import GEOD, local_projected_crs
 
 __all__ = ["centroid_distances", "gravity_linkage"]
 
@@ -33,7 +33,7 @@ def centroid_distances(units: gpd.GeoDataFrame) -> np.ndarray:
     numpy.ndarray
         One distance per pair ``i < j``.
     """
-    centroid = units.to_crs(units.estimate_utm_crs()).centroid.to_crs(4326)
+    centroid = units.to_crs(local_projected_crs(tuple(units.total_bounds))).centroid.to_crs(4326)
     x, y = centroid.x.to_numpy(), centroid.y.to_numpy()
     i, j = np.triu_indices(len(units), k=1)
     return GEOD.inv(x[i], y[i], x[j], y[j])[2] / 1000.0

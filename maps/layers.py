@@ -16,6 +16,7 @@ import shapely
 from branca.colormap import LinearColormap
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
+from geo.coords import local_projected_crs
 from geo.i18n import names_in, term, unit_names
 from geo.palette import ROAD_STYLES
 from geo.results import Results
@@ -148,7 +149,7 @@ def overlap_groups_layer(results: Results, w: Words, lang: str) -> tuple[Any, Le
         for ids in groups["site_ids"]
     ]
     gdf = gpd.GeoDataFrame(groups.copy(), geometry=hulls, crs=4326)
-    metric = gdf.estimate_utm_crs()
+    metric = local_projected_crs(tuple(gdf.total_bounds))
     gdf["geometry"] = gdf.to_crs(metric).buffer(1500).to_crs(4326)
     gdf["label"] = gdf["names"].str.replace(";", "、" if lang == "zh" else ", ")
     gdf["kinds"] = gdf["kinds"].map(

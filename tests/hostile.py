@@ -1,14 +1,19 @@
-"""Hostile datasets: the bundled data with markup and script in every name a user can give.
+"""Hostile datasets, made from the bundled data: script in every name, and bad inputs.
 
-Each payload, if it ever ran, would set ``window.__xss`` to its own tag, so a test in a real
-browser can say which sink let it through.
+Each script payload, if it ever ran, would set ``window.__xss`` to its own tag, so a test in
+a real browser can say which sink let it through. :data:`CASES` are datasets that must be
+refused with one sentence (exit 2), nothing written and the previous results intact.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
+
+import rasterio
+from rasterio.transform import from_origin
 
 from tests.helpers import yibin_copy
 
@@ -55,3 +60,104 @@ def script_in_every_name(tmp: Path) -> Path:
     _geojson(folder / "zones.geojson", ("name", "name_en"))
     _geojson(folder / "roads.geojson", ("name",))
     return folder
+
+
+def _params(text: str) -> Callable[[Path], None]:
+    def change(folder: Path) -> None:
+        with (folder / "dataset.toml").open("a", encoding="utf-8") as handle:
+            handle.write(f"\n[params]\n{text}\n")
+
+    return change
+
+
+def _stats_cell(column: str, value: str) -> Callable[[Path], None]:
+    def change(folder: Path) -> None:
+        path = folder / "stats.csv"
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        rows[3][column] = value
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+
+    return change
+
+
+def _sites_as_geojson(coordinates: list[float], crs: bool = False) -> Callable[[Path], None]:
+    """Replace the sites by a GeoJSON layer whose second point has ``coordinates``."""
+
+    def change(folder: Path) -> None:
+        with (folder / "sites.csv").open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        features = [
+            {
+                "type": "Feature",
+                "properties": {"name": row["name"]},
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": coordinates
+                    if i == 1
+                    else [float(row["lon"]), float(row["lat"])],
+                },
+            }
+            for i, row in enumerate(rows)
+        ]
+        text = json.dumps({"type": "FeatureCollection", "features": features}, allow_nan=True)
+        (folder / "sites.geojson").write_text(text, encoding="utf-8")
+        manifest = (folder / "dataset.toml").read_text(encoding="utf-8")
+        start = manifest.index("[sites]")
+        end = manifest.index("[units]")
+        declared = 'coords = "wgs84"\n' if crs else ""
+        section = f'[sites]\npath = "sites.geojson"\n{declared}name = "name"\n\n'
+        (folder / "dataset.toml").write_text(
+            manifest[:start] + section + manifest[end:], encoding="utf-8"
+        )
+
+    return change
+
+
+def _swap_lon_lat(folder: Path) -> None:
+    path = folder / "sites.csv"
+    text = path.read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    lon, lat = header.index("lon"), header.index("lat")
+    header[lon], header[lat] = "lat", "lon"
+    path.write_text("\n".join([",".join(header), *text[1:]]) + "\n", encoding="utf-8")
+
+
+def _huge_dem(folder: Path) -> None:
+    """A GeoTIFF declaring 40000 × 40000 cells that holds almost nothing (sparse)."""
+    profile = {
+        "driver": "GTiff", "width": 40_000, "height": 40_000, "count": 1, "dtype": "int16",
+        "crs": "EPSG:4326", "transform": from_origin(103.0, 30.0, 0.0001, 0.0001),
+        "tiled": True, "compress": "deflate", "sparse_ok": True,
+    }  # fmt: skip
+    with rasterio.open(folder / "dem.tif", "w", **profile):
+        pass
+    with (folder / "dataset.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[dem]\npath = "dem.tif"\n')
+
+
+def _roads_off_the_globe(folder: Path) -> None:
+    path = folder / "roads.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["features"][0]["geometry"]["coordinates"][0] = [12_000_000.0, 3_000_000.0]
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+#: Bad datasets (a change to the bundled copy) and a phrase of the one sentence each gets.
+CASES: dict[str, tuple[Callable[[Path], None], str]] = {
+    "infinite parameter": (_params("market_minutes = inf"), "market_minutes"),
+    "negative isochrone": (_params("isochrone_minutes = [-5.0]"), "isochrone_minutes"),
+    "unknown parameter": (_params("market_minute = 30"), "unknown parameter 'market_minute'"),
+    "density grid too fine": (_params("density_cell_km = 0.0005"), "density_max_cells"),
+    "density kernel too wide": (_params("density_bandwidth_km = 500.0"), "density_bandwidth_km"),
+    "DEM of 1.6 G cells": (_huge_dem, "dem_max_cells"),
+    "infinite population": (_stats_cell("population", "inf"), "not a finite number"),
+    "negative population": (_stats_cell("population", "-5"), "negative population"),
+    "NaN coordinate": (_sites_as_geojson([float("nan"), 28.5], crs=True), "not a finite number"),
+    "metres without a CRS": (_sites_as_geojson([500_000.0, 3_200_000.0]), "coords ="),
+    "swapped lon/lat": (_swap_lon_lat, "swapped"),
+    "road off the globe": (_roads_off_the_globe, "outside longitude"),
+}

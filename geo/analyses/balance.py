@@ -23,6 +23,9 @@ class DensityParams(ParamModel):
 
     density_bandwidth_km: float = Field(10.0, gt=0, description="kernel of density.tif")
     density_cell_km: float = Field(1.0, gt=0, description="cell size of density.tif")
+    density_max_cells: int = Field(
+        25_000_000, gt=0, description="largest density grid (cells); a finer one is refused"
+    )
 
 
 class Balance(Stage):
@@ -82,5 +85,6 @@ class Density(Stage):
             tuple(ctx["units"].total_bounds),
             bandwidth_km=params.density_bandwidth_km,
             cell_km=params.density_cell_km,
+            max_cells=params.density_max_cells,
         )
         return StageResult({"density": density})

@@ -34,9 +34,9 @@ __all__ = [
 
 
 class ParamModel(BaseModel):
-    """Base of every analysis's parameters: unknown keys are errors, values are frozen."""
+    """Base of every analysis's parameters: unknown keys and non-finite numbers are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 OutputKind = Literal["layer", "table", "raster"]

@@ -46,6 +46,9 @@ class DemParams(ParamModel):
     dem_min_coverage: float = Field(
         0.99, ge=0, le=1, description="share of the units' area the DEM should cover"
     )
+    dem_max_cells: int = Field(
+        100_000_000, gt=0, description="largest DEM read (cells); a larger one is refused"
+    )
 
 
 class DuplicateParams(ParamModel):
@@ -143,7 +146,13 @@ class CheckDem(Stage):
 
     def run(self, ctx: Context) -> StageResult:
         """Check ``[dem]``."""
-        dem = check_dem(ctx.dataset.dem, ctx["units"], min_coverage=ctx.params.dem_min_coverage)
+        params = ctx.params
+        dem = check_dem(
+            ctx.dataset.dem,
+            ctx["units"],
+            min_coverage=params.dem_min_coverage,
+            max_cells=params.dem_max_cells,
+        )
         info = {k: v for k, v in asdict(dem).items() if k != "warnings"}
         return StageResult({"dem": dem}, sources={"dem": info}, warnings=dem.warnings)
 

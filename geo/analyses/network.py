@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from pydantic import Field
+from pydantic import Field, PositiveFloat
 
 from geo.admin import assign_units
 from geo.analyses.base import Context, Output, ParamModel, Stage, StageResult
@@ -34,7 +34,7 @@ DENSE_MAX = 3000
 class NetworkParams(ParamModel):
     """Roads, speeds and travel times (keys of ``[params]``)."""
 
-    road_speeds_kmh: dict[str, float] = Field(
+    road_speeds_kmh: dict[str, PositiveFloat] = Field(
         default_factory=dict, description="speeds by OSM road class, over the defaults"
     )
     network_margin_km: float = Field(10.0, ge=0, description="roads kept around the units")
@@ -48,8 +48,11 @@ class NetworkParams(ParamModel):
 class IsochroneParams(ParamModel):
     """Isochrones (keys of ``[params]``)."""
 
-    isochrone_minutes: list[float] = Field(
-        default_factory=lambda: [15.0, 30.0, 60.0], description="isochrone bands (minutes)"
+    isochrone_minutes: list[PositiveFloat] = Field(
+        default_factory=lambda: [15.0, 30.0, 60.0],
+        min_length=1,
+        max_length=12,
+        description="isochrone bands (minutes)",
     )
     isochrone_min_grade: int = Field(
         4, ge=0, le=5, description="sites of this A-grade or more get isochrones, as hubs do"

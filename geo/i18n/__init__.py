@@ -222,6 +222,7 @@ WORDS: dict[str, tuple[str, str]] = {
 PARAMETERS_ZH: dict[str, str] = {
     "density_bandwidth_km": "density.tif 的核函数带宽",
     "density_cell_km": "density.tif 的像元大小",
+    "density_max_cells": "密度栅格的最大像元数；更细的网格会被拒绝",
     "grade_weights": "A 级 0–5 的资源权重（资源禀赋、集聚区质量）",
     "cluster_method": (
         "dbscan（按等级加权的核心点）或 hdbscan（不加权，忽略等级权重；"
@@ -253,6 +254,7 @@ PARAMETERS_ZH: dict[str, str] = {
     "border_tolerance_m": "两单元边界相距小于此值即视为共享",
     "record_dup_m": "名称相似且相距小于此值的记录视为同一资源",
     "dem_min_coverage": "DEM 应覆盖的单元面积比例",
+    "dem_max_cells": "可读取的 DEM 最大像元数；更大的栅格会被拒绝",
     "unit_overlap_min_km2": "小于此面积的单元重叠视为碎屑而忽略",
 }
 

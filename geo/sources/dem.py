@@ -38,7 +38,13 @@ class DemInfo:
     warnings: tuple[RunWarning, ...] = ()
 
 
-def check_dem(part: DemPart, units: gpd.GeoDataFrame, *, min_coverage: float = 0.99) -> DemInfo:
+def check_dem(
+    part: DemPart,
+    units: gpd.GeoDataFrame,
+    *,
+    min_coverage: float = 0.99,
+    max_cells: int = 100_000_000,
+) -> DemInfo:
     """Open the DEM and measure the share of the units' area it covers.
 
     Parameters
@@ -49,6 +55,8 @@ def check_dem(part: DemPart, units: gpd.GeoDataFrame, *, min_coverage: float = 0
         Units in EPSG:4326.
     min_coverage
         Below this share a warning is added.
+    max_cells
+        A raster of more cells is refused before any is read (``dem_max_cells``).
 
     Returns
     -------
@@ -71,6 +79,14 @@ def check_dem(part: DemPart, units: gpd.GeoDataFrame, *, min_coverage: float = 0
                 raise DatasetError(msg)
             if not 1 <= part.band <= src.count:
                 msg = f"{path}: band {part.band} does not exist (the raster has {src.count})"
+                raise DatasetError(msg)
+            if src.width * src.height > max_cells:
+                msg = (
+                    f"{path}: the DEM has {src.width:,} × {src.height:,} = "
+                    f"{src.width * src.height:,} cells, more than dem_max_cells = {max_cells:,} "
+                    "(about 8 bytes each in memory); resample it (gdalwarp -tr) or raise "
+                    "dem_max_cells in [params]"
+                )
                 raise DatasetError(msg)
             crs = src.crs
             bounds = rasterio.warp.transform_bounds(crs, WGS84, *src.bounds, densify_pts=21)

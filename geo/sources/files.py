@@ -14,9 +14,11 @@ from typing import Literal
 
 import charset_normalizer
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pyogrio.errors
+import shapely
 
 from geo.coords import to_wgs84_gdf
 from geo.errors import DatasetError
@@ -324,7 +326,32 @@ def read_vector(
             )
             raise DatasetError(msg)
     source_crs = coords or (gdf.crs.to_string() if gdf.crs is not None else None)
-    return to_wgs84_gdf(gdf, coords), source_crs
+    out = to_wgs84_gdf(gdf, coords)
+    _check_coordinates(out, path, section)
+    return out, source_crs
+
+
+def _check_coordinates(gdf: gpd.GeoDataFrame, path: Path, section: str) -> None:
+    """Refuse non-finite coordinates and longitudes/latitudes outside the globe."""
+    xy, feature = shapely.get_coordinates(gdf.geometry.values, return_index=True)
+    finite = np.isfinite(xy).all(axis=1)
+    if not finite.all():
+        row = int(feature[~finite][0]) + 1
+        msg = (
+            f"{path}: feature {row} has a coordinate that is not a finite number (NaN or "
+            "infinity); fix or remove its geometry"
+        )
+        raise DatasetError(msg)
+    outside = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90)
+    if outside.any():
+        i = int(np.flatnonzero(outside)[0])
+        msg = (
+            f"{path}: feature {int(feature[i]) + 1} has coordinates ({xy[i, 0]:g}, {xy[i, 1]:g}) "
+            "outside longitude -180..180 / latitude -90..90 once read; the file's coordinate "
+            f'system is probably wrong or missing: declare it with coords = "EPSG:..." in '
+            f"[{section}]"
+        )
+        raise DatasetError(msg)
 
 
 def find_column(

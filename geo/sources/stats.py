@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from geo.errors import DatasetError
@@ -101,11 +102,15 @@ def load_stats(part: StatsPart, unit_ids: list[str]) -> UnitStats:
             continue
         find_column(columns, column, (), path=path, key=key, section="stats")
         values = pd.to_numeric(out[column], errors="coerce")
-        bad = values.isna()
+        bad = ~np.isfinite(values.to_numpy(float, na_value=np.nan))
         if bad.any():
             unit = values.index[bad][0]
             value = out.loc[unit, column]
-            msg = f"{path}: unit {unit} has '{value}' in column '{column}', not a number"
+            msg = f"{path}: unit {unit} has '{value}' in column '{column}', not a finite number"
+            raise DatasetError(msg)
+        if key == "population" and (values < 0).any():
+            unit = values.index[values < 0][0]
+            msg = f"{path}: unit {unit} has a negative population ({values[unit]:g}); fix it"
             raise DatasetError(msg)
         out[column] = values
     for column in part.inputs:

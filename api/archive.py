@@ -49,6 +49,12 @@ def _member_path(info: zipfile.ZipInfo) -> PurePosixPath:
     if name.startswith("/") or (path.parts and path.parts[0].endswith(":")) or ".." in path.parts:
         msg = f"archive member '{info.filename}' points outside the dataset folder; rebuild the zip"
         raise ArchiveError(msg)
+    if any(len(part.encode("utf-8")) > 255 for part in path.parts):
+        msg = (
+            f"archive member '{info.filename[:80]}...' has a name longer than 255 bytes, "
+            "which no file system stores; shorten it"
+        )
+        raise ArchiveError(msg)
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
         msg = f"archive member '{info.filename}' is a symbolic link; zip the files themselves"
@@ -65,10 +71,15 @@ def _check(archive: zipfile.ZipFile, limits: ArchiveLimits) -> list[zipfile.ZipI
     if len(members) > limits.max_members:
         msg = f"the archive has {len(members)} members; at most {limits.max_members} are accepted"
         raise ArchiveError(msg)
-    total = 0
+    total = packed = 0
+    files: set[PurePosixPath] = set()
+    folders: set[PurePosixPath] = set()
     for info in members:
-        _member_path(info)
+        path = _member_path(info)
+        (folders if info.is_dir() else files).add(path)
+        folders.update(path.parents)
         total += info.file_size
+        packed += info.compress_size
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > 1024**2 and ratio > limits.max_ratio:
             msg = (
@@ -76,6 +87,17 @@ def _check(archive: zipfile.ZipFile, limits: ArchiveLimits) -> list[zipfile.ZipI
                 f"more than {limits.max_ratio:.0f} is refused as a zip bomb"
             )
             raise ArchiveError(msg)
+    clash = sorted(files & folders)
+    if clash:
+        msg = f"archive member '{clash[0]}' is both a file and a folder; rebuild the zip"
+        raise ArchiveError(msg)
+    if total > 1024**2 and total / max(packed, 1) > limits.max_ratio:
+        msg = (
+            f"the archive expands {total / max(packed, 1):.0f} times ({total / 1024**2:.0f} MB "
+            f"from {packed / 1024**2:.1f} MB); more than {limits.max_ratio:.0f} is refused as a "
+            "zip bomb"
+        )
+        raise ArchiveError(msg)
     if total > limits.max_total_bytes:
         msg = (
             f"the archive expands to {total / 1024**2:.0f} MB; "

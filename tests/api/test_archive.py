@@ -34,6 +34,10 @@ def test_single_top_folder_is_the_dataset(tmp_path):
         ({"C:/a.csv": b"1"}, ArchiveLimits(), "outside"),
         ({"a/../../b.csv": b"1"}, ArchiveLimits(), "outside"),
         ({"a.exe": b"1"}, ArchiveLimits(), "not a dataset file type"),
+        # many members, each under 1 MiB: the archive as a whole is the bomb
+        ({f"z{i}.csv": b"\0" * 1_000_000 for i in range(40)}, ArchiveLimits(), "expands"),
+        ({"a" * 256 + ".csv": b"1"}, ArchiveLimits(), "longer than 255 bytes"),
+        ({"d.csv": b"1", "d.csv/e.csv": b"2"}, ArchiveLimits(), "both a file and a folder"),
     ],
 )
 def test_rules_refuse_before_writing(tmp_path, members, limits, words):

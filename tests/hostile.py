@@ -146,6 +146,12 @@ def _roads_off_the_globe(folder: Path) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
+def _nul_in_a_name(folder: Path) -> None:
+    path = folder / "sites.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("兴文石海", "兴文\x00石海", 1), encoding="utf-8")
+
+
 #: Bad datasets (a change to the bundled copy) and a phrase of the one sentence each gets.
 CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "infinite parameter": (_params("market_minutes = inf"), "market_minutes"),
@@ -160,4 +166,5 @@ CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "metres without a CRS": (_sites_as_geojson([500_000.0, 3_200_000.0]), "coords ="),
     "swapped lon/lat": (_swap_lon_lat, "swapped"),
     "road off the globe": (_roads_off_the_globe, "outside longitude"),
+    "NUL in a name": (_nul_in_a_name, "control character"),
 }

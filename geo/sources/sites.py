@@ -222,10 +222,26 @@ def _normalise(
     out["source_row"] = gdf["source_row"].astype("int64")
     used = {c for c in cols.values() if c is not None} | set(out.columns) | {"geometry"}
     extras = [c for c in gdf.columns if c not in used]
+    _refuse_control_characters(out, gdf["source_row"], path, where)
     result = gpd.GeoDataFrame(
         pd.concat([out, gdf[extras]], axis=1), geometry=gdf.geometry, crs=WGS84
     )
     return result.reset_index(drop=True), warnings
+
+
+def _refuse_control_characters(out: pd.DataFrame, rows: pd.Series, path: Path, where: str) -> None:
+    """Refuse NUL and other control characters in ids and names (files would cut them)."""
+    for column in ("site_id", "name", "name_en", "category_raw", "unit_declared"):
+        if column not in out:
+            continue
+        bad = out[column].astype(str).str.contains(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", regex=True)
+        if bad.any():
+            row = int(rows[bad].iloc[0])
+            msg = (
+                f"{path}: {where} {row} has a control character (e.g. NUL) in '{column}'; "
+                "remove it from the file"
+            )
+            raise DatasetError(msg)
 
 
 def load_sites(part: SitesPart) -> LoadedLayer:

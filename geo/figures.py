@@ -37,9 +37,20 @@ _CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "SimH
 
 @cache
 def cjk_font() -> str | None:
-    """Return the name of an installed font that draws Chinese, or None."""
+    """Return the name of an installed font that draws Chinese, or None.
+
+    Matplotlib caches the fonts it saw when it first ran; a font installed since (e.g.
+    ``fonts-noto-cjk`` by ``make test``) is looked for on disk and added.
+    """
     names = {f.name for f in font_manager.fontManager.ttflist}
-    return next((f for f in _CJK_FONTS if f in names), None)
+    found = next((f for f in _CJK_FONTS if f in names), None)
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if re.search(r"cjk|wqy|simhei|pingfang", path, re.IGNORECASE):
+                font_manager.fontManager.addfont(path)
+        names = {f.name for f in font_manager.fontManager.ttflist}
+        found = next((f for f in _CJK_FONTS if f in names), None)
+    return found
 
 
 def _png(fig: plt.Figure) -> bytes:

@@ -3,7 +3,10 @@
 ``TIA_WORKERS`` jobs run at a time. A job's progress (stage, share done) is read from the
 worker's JSON lines and written to the store as it happens; its log (the worker's stderr) is
 kept beside the dataset's results. The child gets SIGTERM when the server dies, so a killed
-server leaves no orphan analysis; on the next start the job is marked failed.
+server leaves no orphan analysis (SIGKILL: a worker busy in C code cannot ignore it); on the
+next start the job is marked failed. A job can be cancelled: queued, it never starts;
+running, its worker gets SIGTERM, then SIGKILL after :data:`CANCEL_GRACE_S`, and the previous
+results stay (a run publishes only when it is complete).
 """
 
 from __future__ import annotations
@@ -28,12 +31,14 @@ __all__ = ["JobRunner"]
 log = logging.getLogger("tia.jobs")
 
 _PR_SET_PDEATHSIG = 1
+#: Seconds a cancelled worker has to stop on SIGTERM before it is killed.
+CANCEL_GRACE_S = 10.0
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    """Ask Linux to send SIGTERM to the worker when the server process ends."""
+    """Ask Linux to kill the worker when the server process ends."""
     with contextlib.suppress(OSError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class JobRunner:
@@ -63,12 +68,30 @@ class JobRunner:
         self.lang = lang
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tia-job")
         self._children: dict[str, subprocess.Popen[str]] = {}
+        self._cancelled: set[str] = set()
         self._lock = threading.Lock()
         self._closed = False
 
     def submit(self, job: JobRecord) -> None:
         """Start the job when a worker slot is free."""
         self._pool.submit(self._run_logged, job.id)
+
+    def cancel(self, job_id: str) -> None:
+        """Cancel a queued or running job; it ends as ``cancelled``, previous results kept."""
+        with self._lock:
+            self._cancelled.add(job_id)
+            child = self._children.get(job_id)
+        if child is None:  # queued (or about to start: _work checks the set again)
+            self.store.finish_job(job_id, "cancelled", ["cancelled before it started"])
+            return
+        self._stop(child)
+
+    @staticmethod
+    def _stop(child: subprocess.Popen[str]) -> None:
+        child.terminate()
+        timer = threading.Timer(CANCEL_GRACE_S, lambda: child.poll() is None and child.kill())
+        timer.daemon = True
+        timer.start()
 
     def close(self) -> None:
         """Stop taking jobs and stop the running ones (they stay 'running' in the store)."""
@@ -93,7 +116,7 @@ class JobRunner:
 
     def _run(self, job_id: str) -> None:
         job = self.store.job(job_id)
-        if job is None or job.status != "queued" or self._closed:
+        if job is None or job.status != "queued" or self._closed or job_id in self._cancelled:
             return
         dataset = self.store.dataset(job.dataset_id)
         if dataset is None:
@@ -102,7 +125,10 @@ class JobRunner:
         self.store.start_job(job_id)
         log.info("job %s: analysing %s", job_id, dataset.id)
         status, done, messages = self._work(job, dataset)
-        if status == "succeeded" and done is not None:
+        if job_id in self._cancelled:
+            kept = "the last good results are kept" if dataset.results_dir.exists() else ""
+            self.store.finish_job(job_id, "cancelled", list(filter(None, ["cancelled", kept])))
+        elif status == "succeeded" and done is not None:
             self.store.add_run(job, done["params"], done["counts"], len(done["warnings"]))
             self.on_published(dataset.id)  # served before the job says it succeeded
             self.store.finish_job(job_id, "succeeded", done["warnings"], done["timings"])
@@ -140,6 +166,9 @@ class JobRunner:
             )
             with self._lock:
                 self._children[job.id] = child
+                cancelled = job.id in self._cancelled
+            if cancelled:
+                self._stop(child)
             assert child.stdout is not None
             for line in child.stdout:
                 try:

@@ -24,7 +24,7 @@ from geo.slugs import slugify
 
 __all__ = ["DatasetRecord", "JobRecord", "JobStatus", "Store"]
 
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
+JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 ACTIVE: tuple[JobStatus, ...] = ("queued", "running")
 
 _SCHEMA = """
@@ -274,7 +274,7 @@ class Store:
     def finish_job(
         self,
         job_id: str,
-        status: Literal["succeeded", "failed"],
+        status: Literal["succeeded", "failed", "cancelled"],
         messages: list[str],
         timings: dict[str, float] | None = None,
     ) -> None:

@@ -153,6 +153,20 @@ def _idle(services: Services, record: DatasetRecord) -> None:
         raise HTTPException(409, msg)
 
 
+@write_router.delete("/jobs/{job_id}", status_code=202, tags=["jobs"])
+def cancel_job(job_id: str, services: ServicesDep) -> Job:
+    """Cancel a queued or running job (it ends as cancelled; previous results are kept)."""
+    job = services.store.job(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job '{job_id}'")
+    if job.status not in ("queued", "running"):
+        raise HTTPException(409, f"job '{job_id}' has already ended ({job.status})")
+    services.runner.cancel(job_id)
+    current = services.store.job(job_id)
+    assert current is not None
+    return Job.model_validate(_job(current))
+
+
 job_router = APIRouter(tags=["jobs"])
 
 

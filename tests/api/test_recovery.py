@@ -3,10 +3,12 @@ job failed, and the last good results are still served."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import time
 
+from tests.api.conftest import results_folder
 from tests.serving import start_server
 
 
@@ -49,3 +51,45 @@ def test_killed_server_fails_the_job_and_keeps_results(tmp_path):
         assert datasets[0]["job"] is None
     finally:
         second.stop()
+
+
+def _job_status(server, job_id: str, wanted: set[str], timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = server.get(f"/jobs/{job_id}").json()
+        if job["status"] in wanted:
+            return job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+
+
+def test_a_running_job_is_cancelled_and_the_previous_results_stay(tmp_path):
+    home = tmp_path / "home"
+    server = start_server(home)
+    try:
+        server.wait_dataset("yibin")
+        before = server.get("/datasets/yibin/overlaps", limit=1000).json()
+        # the next analysis blocks reading its sites (a FIFO nobody writes): running, for sure
+        sites = results_folder(home, "yibin").parent / "input" / "sites.csv"
+        sites.unlink()
+        os.mkfifo(sites)
+        with server.client() as client:
+            job_id = client.post("/datasets/yibin/analyze", json={}).json()["job"]["id"]
+            _job_status(server, job_id, {"running"})
+            assert client.delete("/jobs/nothing").status_code == 404
+            answer = client.delete(f"/jobs/{job_id}")
+            assert answer.status_code == 202, answer.text
+            job = _job_status(server, job_id, {"cancelled"})
+            assert "the last good results are kept" in job["messages"]
+            assert client.delete(f"/jobs/{job_id}").status_code == 409  # it has ended
+            without_token = server.client(None).delete(f"/jobs/{job_id}")
+            assert without_token.status_code == 401
+        for _ in range(200):
+            if not _workers(home):
+                break
+            time.sleep(0.1)
+        assert not _workers(home)
+        assert server.get("/datasets/yibin/overlaps", limit=1000).json() == before
+        assert server.get("/datasets").json()[0]["job"] is None
+    finally:
+        server.stop()

@@ -7,6 +7,7 @@ guessed from usual names. Every guess is returned with its reason so the user ca
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +29,10 @@ _NAME_EN = ("name_en", "english_name", "NAME_EN")
 _ZONE_WORDS = ("zone", "zones", "区域", "片区", "示范区", "park")
 _LON = ("lon", "lng", "longitude", "x", "经度")
 _LAT = ("lat", "latitude", "y", "纬度")
+_HUB_UNIT_NAMES = ("county", "unit", "unit_id", "adcode", "district", "县", "区县", "所属区县")
+#: Words in a file name that mark tourism sites, and those that mark hubs (seats, towns).
+_SITE_WORDS = ("site", "poi", "scenic", "spot", "attraction", "touris", "景区", "景点", "资源")
+_HUB_WORDS = ("seat", "hub", "town", "city", "cities", "capital", "驻地", "县城", "城镇", "政府")
 
 
 @dataclass
@@ -70,7 +75,7 @@ def _pick(columns: list[str], names: tuple[str, ...], path: Path) -> str | None:
     return find_column(columns, None, names, path=path, key="", section="")
 
 
-def _guess_table(path: Path, guess: ManifestGuess) -> None:
+def _guess_table(path: Path, guess: ManifestGuess, points: list[_Points]) -> None:
     kind = file_kind(path)
     try:
         table = read_text_table(path)[0] if kind == "table" else read_excel_table(path, None)
@@ -79,12 +84,15 @@ def _guess_table(path: Path, guess: ManifestGuess) -> None:
         return
     columns = list(table.columns)
     lon, lat = _pick(columns, _LON, path), _pick(columns, _LAT, path)
-    if lon and lat and "sites" not in guess.sections:
-        guess.sections["sites"] = {"path": path.name, "coords": "wgs84", "lon": lon, "lat": lat}
-        guess.reasons.append(
-            f"sites: {path.name} (a table with columns '{lon}'/'{lat}'; coords assumed WGS-84 — "
-            "change to gcj02 or bd09 if the points come from Amap or Baidu)"
+    if lon and lat:
+        values = {"path": path.name, "coords": "wgs84", "lon": lon, "lat": lat}
+        if hub_unit := _pick(columns, _HUB_UNIT_NAMES, path):
+            values["unit"] = hub_unit
+        why = (
+            f"a table with columns '{lon}'/'{lat}'; coords assumed WGS-84 — "
+            "change to gcj02 or bd09 if the points come from Amap or Baidu"
         )
+        points.append(_Points(path, values, why))
     elif "stats" not in guess.sections and (unit := _pick(columns, _ID_NAMES, path)):
         guess.sections["stats"] = {"path": path.name, "unit": unit}
         guess.reasons.append(
@@ -92,7 +100,7 @@ def _guess_table(path: Path, guess: ManifestGuess) -> None:
         )
 
 
-def _guess_layer(path: Path, guess: ManifestGuess) -> None:
+def _guess_layer(path: Path, guess: ManifestGuess, points: list[_Points]) -> None:
     geometry, columns = _layer_geometry(path)
     geometry = geometry.lower()
     if "polygon" in geometry:
@@ -114,12 +122,54 @@ def _guess_layer(path: Path, guess: ManifestGuess) -> None:
             f"{section}: {path.name} (polygons; id '{ident}', name '{name}')"
             + ("" if ident and name else " — set the missing column names by hand")
         )
-    elif "point" in geometry and "sites" not in guess.sections:
-        guess.sections["sites"] = {"path": path.name}
-        guess.reasons.append(f"sites: {path.name} (points)")
+    elif "point" in geometry:
+        points.append(_Points(path, {"path": path.name}, "points"))
     elif "line" in geometry and "roads" not in guess.sections:
         guess.sections["roads"] = {"path": path.name}
         guess.reasons.append(f"roads: {path.name} (lines)")
+
+
+@dataclass(frozen=True)
+class _Points:
+    """A file of points found in the folder: tourism sites or hubs (county seats, towns)."""
+
+    path: Path
+    values: dict[str, str]
+    why: str
+
+    def named(self, words: tuple[str, ...]) -> bool:
+        """Whether a word of the file name starts with one of ``words`` (Chinese: contains)."""
+        tokens = re.split(r"[^a-z]+", self.path.stem.lower())
+        return any(
+            any(t.startswith(word) for t in tokens) if word.isascii() else word in self.path.stem
+            for word in words
+        )
+
+
+def _assign_points(points: list[_Points], guess: ManifestGuess) -> None:
+    """Take sites and hubs from the point files by their names.
+
+    Sites: the file named like sites, else the first not named like hubs; hubs: a file named
+    like county seats or towns. Files are seen in name order, so without the name rule
+    ``seats.csv`` would be taken for the sites of a folder that also holds ``sites.csv``.
+    """
+    named_sites = [p for p in points if p.named(_SITE_WORDS)]
+    unnamed = [p for p in points if not p.named(_HUB_WORDS)]
+    sites = (named_sites or unnamed or points or [None])[0]
+    if sites is not None:
+        values = {k: v for k, v in sites.values.items() if k != "unit"}
+        guess.sections["sites"] = values
+        guess.reasons.append(f"sites: {sites.path.name} ({sites.why})")
+    hubs = next((p for p in points if p is not sites and p.named(_HUB_WORDS)), None)
+    if hubs is not None:
+        guess.sections["hubs"] = hubs.values
+        guess.reasons.append(
+            f"hubs: {hubs.path.name} ({hubs.why}; named like county seats or towns, so travel "
+            "times and isochrones start from these points)"
+        )
+    for other in points:
+        if other is not sites and other is not hubs:
+            guess.reasons.append(f"skipped {other.path.name}: another point layer was taken")
 
 
 def guess_manifest(folder: Path) -> ManifestGuess:
@@ -148,6 +198,7 @@ def guess_manifest(folder: Path) -> ManifestGuess:
         p for p in folder.iterdir() if not p.name.startswith(".") and p.name != MANIFEST_NAME
     )
     osm_files = []
+    points: list[_Points] = []
     for path in files:
         try:
             kind = file_kind(path)
@@ -155,14 +206,15 @@ def guess_manifest(folder: Path) -> ManifestGuess:
             guess.reasons.append(f"skipped {path.name}: not a supported data file")
             continue
         if kind in ("table", "excel"):
-            _guess_table(path, guess)
+            _guess_table(path, guess, points)
         elif kind == "vector":
-            _guess_layer(path, guess)
+            _guess_layer(path, guess, points)
         elif kind == "raster" and "dem" not in guess.sections:
             guess.sections["dem"] = {"path": path.name}
             guess.reasons.append(f"dem: {path.name} (a GeoTIFF)")
         elif kind == "osm":
             osm_files.append(path)
+    _assign_points(points, guess)
     for path in osm_files[:1]:
         if "sites" not in guess.sections:
             guess.sections["sites"] = {"path": path.name}
@@ -185,7 +237,7 @@ def guess_manifest(folder: Path) -> ManifestGuess:
             "unit id and name; write dataset.toml by hand with id = ... and name = ... in [units]"
         )
         raise DatasetError(msg)
-    order = ["sites", "units", "zones", "roads", "dem", "stats"]
+    order = ["sites", "units", "zones", "roads", "hubs", "dem", "stats"]
     guess.sections = {k: guess.sections[k] for k in order if k in guess.sections}
     return guess
 

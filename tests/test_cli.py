@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 import shutil
+import tomllib
 import zipfile
 
 import geopandas as gpd
@@ -446,6 +447,23 @@ def test_init_then_analyze_osm_pbf_and_boundaries(tmp_path):
     again = tia("init", folder)
     assert again.code == 2
     assert "a manifest already exists" in again.stderr
+
+
+def test_init_tells_sites_from_county_seats(tmp_path):
+    """The Yibin folder holds three point tables; seats.csv sorts before sites.csv."""
+    folder = yibin_copy(tmp_path)
+    (folder / "dataset.toml").unlink()
+    run = tia("init", folder)
+    assert run.code == 0, run.stderr
+    assert "- sites: sites.csv (" in run.stdout
+    assert "- hubs: seats.csv (" in run.stdout
+    assert "skipped road_waypoints.csv: another point layer was taken" in run.stdout
+    manifest = tomllib.loads((folder / "dataset.toml").read_text(encoding="utf-8"))
+    assert manifest["sites"]["path"] == "sites.csv"
+    assert manifest["hubs"] == {
+        "path": "seats.csv", "coords": "wgs84", "lon": "lon", "lat": "lat", "unit": "county"
+    }  # fmt: skip
+    assert tia("validate", folder).code == 0
 
 
 def test_dem_is_checked_and_reported(tmp_path):

@@ -89,11 +89,15 @@ def _declared_check(
 
 
 def assign_units(
-    sites: gpd.GeoDataFrame, units: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame, units: gpd.GeoDataFrame, *, attach_m: float = 0.0
 ) -> tuple[gpd.GeoDataFrame, list[RunWarning]]:
     """Give every site the ``unit_id`` of the unit containing it.
 
-    Sites outside all units keep an empty ``unit_id`` and are reported; a site whose
+    A site outside every unit but within ``attach_m`` (geodesic) of one — an island, a
+    waterfall on the national border, a point digitised just off a coarse coastline — is
+    attached to the nearest unit and counted; ``outside_m`` holds how far outside it lies (0
+    inside, NaN when not attached). Sites farther out keep an empty ``unit_id`` and are
+    reported; a site whose
     ``unit_declared`` (one or several names/ids separated by ``/``, ``;`` or ``、``) does not
     include the containing unit is reported as a disagreement. A site on a shared boundary
     goes to the first unit in layer order. The spatial index is built over the sites and
@@ -105,11 +109,13 @@ def assign_units(
         Sites in EPSG:4326 with ``unit_declared``.
     units
         Units in EPSG:4326 with ``unit_id``, ``name`` and ``name_en``.
+    attach_m
+        Largest distance outside every unit at which a site is attached to the nearest unit.
 
     Returns
     -------
     tuple
-        A copy of ``sites`` with ``unit_id`` and ``unit_name``, and the warnings.
+        A copy of ``sites`` with ``unit_id``, ``unit_name`` and ``outside_m``, and the warnings.
     """
     n = len(sites)
     tree = shapely.STRtree(sites.geometry.values)
@@ -117,13 +123,27 @@ def assign_units(
     none = len(units)
     chosen = np.full(n, none)
     np.minimum.at(chosen, site_idx, unit_idx)
+    outside_m = np.where(chosen < none, 0.0, np.nan)
+    attached = _attach_outside(sites, units, chosen == none, attach_m)
+    for site, (unit, metres) in attached.items():
+        chosen[site], outside_m[site] = unit, metres
     inside = chosen < none
     safe = np.where(inside, chosen, 0)
     unit_ids = np.where(inside, units["unit_id"].to_numpy()[safe], "").astype(object)
     out = sites.copy(deep=False)  # only whole columns are set below
     out["unit_id"] = unit_ids
     out["unit_name"] = np.where(inside, units["name"].to_numpy()[safe], "")
+    out["outside_m"] = outside_m
     warnings: list[RunWarning] = []
+    if attached:
+        rows = sorted(attached, key=lambda i: -attached[i][1])
+        items = [
+            f"{out['site_id'].iat[i]} {out['name'].iat[i]}: {attached[i][1] / 1000:.2f} km "
+            f"outside, attached to {out['unit_name'].iat[i]}"
+            for i in rows
+        ]
+        facts = {"n": len(attached), "km": round(attach_m / 1000, 3)}
+        warnings.append(RunWarning("site_attached_to_nearest_unit", facts, items))
     if (~inside).any():
         names = (out["site_id"] + " " + out["name"])[~inside].tolist()
         warnings.append(
@@ -144,6 +164,51 @@ def assign_units(
             ).tolist()  # fmt: skip
             warnings.append(RunWarning(code, {"n": int(mask.sum())}, items))
     return out, warnings
+
+
+def _attach_outside(
+    sites: gpd.GeoDataFrame, units: gpd.GeoDataFrame, outside: np.ndarray, attach_m: float
+) -> dict[int, tuple[int, float]]:
+    """Nearest unit (row) and geodesic distance of each outside site within ``attach_m``.
+
+    Candidates come from the index in degrees with a radius that covers ``attach_m`` at the
+    site's latitude; the nearest point of each candidate is found in a local conformal
+    projection (edges densified first) and its distance measured on the ellipsoid.
+    """
+    rows = np.flatnonzero(outside)
+    if attach_m <= 0 or not len(rows):
+        return {}
+    points = sites.geometry.values[rows]
+    lat = np.abs(shapely.get_y(points))
+    cos = np.cos(np.radians(np.minimum(lat + attach_m / 111_000.0, 89.9)))
+    radius = attach_m / (111_000.0 * np.maximum(cos, 1e-3))  # degrees, never short
+    point_idx, unit_idx = shapely.STRtree(units.geometry.values).query(
+        points, predicate="dwithin", distance=radius
+    )
+    if not len(point_idx):
+        return {}
+    near_units = np.unique(unit_idx)
+    crs = local_projected_crs(tuple(units.geometry.values[near_units].total_bounds))
+    # edges are straight in degrees; densified, they stay so once projected (~1 km pieces)
+    dense = gpd.GeoSeries(
+        shapely.segmentize(units.geometry.values[near_units], 0.01), crs=units.crs
+    )
+    projected_units = dict(zip(near_units, dense.to_crs(crs).values, strict=True))
+    projected_points = gpd.GeoSeries(points, crs=WGS84).to_crs(crs).values
+    lines = shapely.shortest_line(
+        projected_points[point_idx], np.array([projected_units[u] for u in unit_idx])
+    )
+    ends = gpd.GeoSeries(shapely.get_point(lines, 1), crs=crs).to_crs(WGS84).values
+    start = points[point_idx]
+    metres = GEOD.inv(
+        shapely.get_x(start), shapely.get_y(start), shapely.get_x(ends), shapely.get_y(ends)
+    )[2]
+    best: dict[int, tuple[int, float]] = {}
+    for p, u, m in zip(point_idx.tolist(), unit_idx.tolist(), metres.tolist(), strict=True):
+        site = int(rows[p])
+        if m <= attach_m and (site not in best or (m, u) < best[site][::-1]):
+            best[site] = (u, float(m))
+    return best
 
 
 #: Upper bound on the boundary pieces :func:`unit_borders` classifies (memory and time).

@@ -24,10 +24,12 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 from pydantic import Field
+from scipy.spatial import cKDTree
 from sklearn.cluster import DBSCAN, HDBSCAN
 
 from geo.coords import EARTH_RADIUS_M, WGS84, local_projected_crs
 from geo.dedupe import unit_sphere_xyz
+from geo.diagnostics import RunWarning
 from geo.grouping import join_groups
 from geo.network import faster_direction
 from geo.taxonomy import GradeParams, grade_weight
@@ -38,7 +40,13 @@ __all__ = [
     "cluster_sites",
     "cross_border_index",
     "describe_clusters",
+    "radius_check",
 ]
+
+#: Fewer sites than this with a neighbour within the radius, and the radius is too small.
+RADIUS_MIN_REACH = 0.25
+#: The radius check needs at least this many sites to say anything about their spacing.
+RADIUS_CHECK_MIN_SITES = 10
 
 _EARTH_KM = EARTH_RADIUS_M / 1000.0
 #: Stands for 'no route' in HDBSCAN's distance matrix (it takes no infinities).
@@ -160,6 +168,66 @@ def cluster_sites(
     chord_km = 2 * _EARTH_KM * np.sin(settings.cluster_eps_km / (2 * _EARTH_KM))
     model = DBSCAN(eps=chord_km, min_samples=1, algorithm="kd_tree", n_jobs=-1)
     return model.fit_predict(xyz, sample_weight=core_weights)
+
+
+def radius_check(
+    sites: gpd.GeoDataFrame,
+    settings: ClusterParams,
+    *,
+    travel_minutes: np.ndarray | sp.spmatrix | None = None,
+) -> RunWarning | None:
+    """Warn, with the numbers, when the cluster radius is far below the sites' spacing.
+
+    The radius suits the data when most sites have another site within it. When fewer than
+    :data:`RADIUS_MIN_REACH` of the sites do (sparse, e.g. national data under a county
+    radius), clusters form only where sites are densest. Geodesic: the warning gives the
+    median distance to the nearest site and a radius to try, the median distance to the
+    k-th nearest site, k being the neighbours a site of median weight needs to be a core.
+
+    Parameters
+    ----------
+    sites
+        Sites (EPSG:4326) with ``a_grade``.
+    settings
+        The cluster parameters.
+    travel_minutes
+        Site x site travel times, when the clustering is by road.
+
+    Returns
+    -------
+    RunWarning or None
+        ``cluster_radius_small`` (facts: variant road/geodesic, share, radius, and for
+        geodesic distances the median nearest-site distance and a suggested radius), or None.
+    """
+    n = len(sites)
+    if n < RADIUS_CHECK_MIN_SITES:
+        return None
+    if cluster_distance(settings, travel_minutes) == "road":
+        i, j, _ = faster_direction(travel_minutes, settings.cluster_eps_min)
+        reached = np.zeros(n, bool)
+        reached[i[i != j]] = reached[j[i != j]] = True
+        share = float(reached.mean())
+        if share >= RADIUS_MIN_REACH:
+            return None
+        facts = {"variant": "road", "share": round(100 * share), "eps": settings.cluster_eps_min}
+        return RunWarning("cluster_radius_small", facts)
+    weights = grade_weight(sites["a_grade"], settings.grade_weights)
+    k = int(min(max(np.ceil(settings.cluster_min_weight / np.median(weights)) - 1, 1), n - 1))
+    xyz = unit_sphere_xyz(sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()) / 1000.0
+    chord, _ = cKDTree(xyz).query(xyz, k=[2, k + 1])  # column 0: the site itself is k=1
+    arc_km = 2 * _EARTH_KM * np.arcsin(np.minimum(chord / (2 * _EARTH_KM), 1.0))
+    share = float((arc_km[:, 0] <= settings.cluster_eps_km).mean())
+    if share >= RADIUS_MIN_REACH:
+        return None
+    facts = {
+        "variant": "geodesic",
+        "share": round(100 * share),
+        "eps": settings.cluster_eps_km,
+        "nearest_km": float(f"{np.median(arc_km[:, 0]):.2g}"),
+        "k": k,
+        "suggest_km": float(f"{np.median(arc_km[:, 1]):.2g}"),
+    }
+    return RunWarning("cluster_radius_small", facts)
 
 
 def _top(frame: pd.DataFrame, column: str, k: int = 3) -> pd.Series:

@@ -160,3 +160,43 @@ def test_out_must_be_a_folder(tmp_path):
     assert run.code == 2
     assert "is a file; give a folder" in run.stderr
     assert target.read_text() == "keep me"
+
+
+_BUSY = """
+import itertools, sys, time
+from tia.sigterm import stop_on_sigterm
+with stop_on_sigterm(grace_s=float(sys.argv[2])):
+    print("ready", flush=True)
+    try:
+        if sys.argv[1] == "in C":
+            sum(itertools.repeat(1, 10**15))  # one C call that never checks for signals
+        else:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        raise SystemExit(130) from None
+"""
+
+
+@pytest.mark.parametrize(
+    ("where", "grace", "code", "said"),
+    [("in C", "1", -signal.SIGKILL, ""), ("in Python", "120", 130, "interrupted")],
+)
+def test_sigterm_stops_a_run_even_in_c_code(tmp_path, where, grace, code, said):
+    """In Python the run is interrupted and cleans up; in C the watchdog kills it."""
+    script = tmp_path / "busy.py"
+    script.write_text(_BUSY, encoding="utf-8")
+    process = subprocess.Popen(
+        [TIA.parent / "python", script, where, grace], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout.readline().strip() == "ready"
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(300) == code
+    assert process.stdout.read().strip() == said
+    # the watchdog (argv: sigterm.py FD PID GRACE) ends with the run
+    mine = ["pgrep", "-f", rf"sigterm\.py [0-9]+ {process.pid} "]
+    for _ in range(600):
+        if subprocess.run(mine, capture_output=True).returncode == 1:  # none found
+            break
+        time.sleep(0.1)
+    assert subprocess.run(mine, capture_output=True).returncode == 1

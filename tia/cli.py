@@ -6,7 +6,6 @@ Bad input prints one sentence to stderr and exits with code 2; nothing is writte
 from __future__ import annotations
 
 import json
-import signal
 import sys
 import time
 import traceback
@@ -32,6 +31,7 @@ from geo.registry import VALIDATION
 from geo.results import Results
 from maps.assets import MapAssetError, asset_root
 from tia.publish import ProgressCallback, analyse_and_publish, progress_event
+from tia.sigterm import stop_on_sigterm
 
 app = typer.Typer(
     help="Tourism Integration Analyzer: duplicated construction and cross-border clusters.",
@@ -214,9 +214,8 @@ def analyze(
             msg = f"--out {target} is a file; give a folder (it is created when missing)"
             raise DatasetError(msg)
         stage = "load"
-        signal.signal(signal.SIGTERM, _interrupt)
         try:
-            with _progress(quiet or json_log, json_log) as show:
+            with stop_on_sigterm(), _progress(quiet or json_log, json_log) as show:
 
                 def on_progress(event: dict[str, object]) -> None:
                     nonlocal stage
@@ -241,11 +240,6 @@ def analyze(
         _print_overlaps(results)
         _print_warnings(results)
         out.print(f"[green]written:[/] {published}")
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    """Turn SIGTERM into KeyboardInterrupt, so a stopped run cleans up and says so."""
-    raise KeyboardInterrupt
 
 
 def _report_failure(exc: BaseException, stage: str, target: Path, json_log: bool) -> NoReturn:

@@ -6,7 +6,13 @@ from typing import TYPE_CHECKING
 
 from geo.analyses.base import Context, Output, Stage, StageResult
 from geo.analyses.columns import CLUSTER_COLUMNS
-from geo.clusters import ClusterParams, cluster_distance, cluster_sites, describe_clusters
+from geo.clusters import (
+    ClusterParams,
+    cluster_distance,
+    cluster_sites,
+    describe_clusters,
+    radius_check,
+)
 from geo.diagnostics import RunWarning
 
 if TYPE_CHECKING:
@@ -47,6 +53,10 @@ class Clusters(Stage):
         clusters = describe_clusters(sites, labels, params, zones=ctx.get("zones"))
         distance = cluster_distance(params, minutes)
         warnings = []
+        if params.cluster_method == "dbscan" and (
+            spacing := radius_check(sites, params, travel_minutes=minutes)
+        ):
+            warnings.append(spacing)
         if params.cluster_method == "hdbscan":
             warnings.append(RunWarning("hdbscan_unweighted", {"variant": distance}))
         summary = {

@@ -23,6 +23,7 @@ SITE_COLUMNS: dict[str, tuple[type, str]] = {
     "gb_class": (str, "GB/T 18972 main class A–H (empty: not classified)"),
     "unit_id": (str, "unit the site lies in (empty: outside every unit)"),
     "unit_name": (str, "name of that unit"),
+    "outside_m": (float, "how far outside the unit the site lies, m (0 inside; attach_km)"),
     "border_km": (float, "distance to the unit's border shared with another unit, km"),
     "border_unit": (str, "the unit across that nearest border"),
     "snap_m": (float, "distance to the nearest road, m (with roads)"),

@@ -67,6 +67,17 @@ class BorderParams(ParamModel):
     )
 
 
+class AttachParams(ParamModel):
+    """Placing sites in units (keys of ``[params]``)."""
+
+    attach_km: float = Field(
+        2.0,
+        ge=0,
+        description="a site (or hub) outside every unit but this close to one is attached to "
+        "the nearest unit (islands, border waterfalls, coarse coastlines); 0 turns it off",
+    )
+
+
 class LoadSites(Stage):
     """Read the sites file, whatever its format, encoding and coordinate system."""
 
@@ -202,10 +213,12 @@ class AssignUnits(Stage):
     name = "assign units"
     validates = True
     needs = ("sites", "units")
+    params = (AttachParams,)
 
     def run(self, ctx: Context) -> StageResult:
         """Assign units spatially; disagreements with declared units are warnings."""
-        sites, warnings = assign_units(ctx["sites"], ctx["units"])
+        attach_m = ctx.params.attach_km * 1000.0
+        sites, warnings = assign_units(ctx["sites"], ctx["units"], attach_m=attach_m)
         return StageResult({"sites": sites}, warnings=warnings)
 
 

@@ -102,7 +102,9 @@ class LoadRoads(_RoadStage):
         )
         if ctx.dataset.hubs is not None:
             hub_layer = load_sites(SitesPart(**ctx.dataset.hubs.model_dump()))
-            result.outputs["hubs"], _ = assign_units(hub_layer.data, units)
+            result.outputs["hubs"], _ = assign_units(
+                hub_layer.data, units, attach_m=ctx.params.attach_km * 1000.0
+            )
             result.sources["hubs"] = hub_layer.info
         return result
 

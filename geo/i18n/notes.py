@@ -96,6 +96,12 @@ NOTES: dict[str, tuple[str, str]] = {
         "{n} records repeat another site within {max_m:g} m under a similar name and were "
         "merged into it (see record_duplicates.csv)",
     ),
+    "site_attached_to_nearest_unit": (
+        "{n} 个资源点位于所有单元之外但距最近单元不超过 {km} 公里（海岛、界河瀑布、粗略岸线），"
+        "已归入最近单元",
+        "{n} sites lie outside every unit but within {km} km of one (islands, border "
+        "waterfalls, coarse coastlines); each is attached to the nearest unit",
+    ),
     "site_outside_units": (
         "{n} 个资源点不在任何行政单元内；保留但不归属单元",
         "{n} sites lie outside every unit; they are kept with no unit",
@@ -139,6 +145,22 @@ NOTES: dict[str, tuple[str, str]] = {
     "one_unit_only": (
         "只有一个单元，无法计算单元间的不均衡指标",
         "a single unit: no inequality measures across units",
+    ),
+    "cluster_radius_small:geodesic": (
+        "聚类半径 {eps} 公里远小于资源点的间距：只有 {share}% 的资源点在半径内有另一个点"
+        "（到最近点的距离中位数 {nearest_km} 公里），集群只在最密处形成；"
+        "可试 cluster_eps_km = {suggest_km}（一半的资源点在此距离内有 {k} 个其他点）",
+        "the cluster radius of {eps} km is far below the sites' spacing: only {share}% of "
+        "sites have another site within it (median distance to the nearest site "
+        "{nearest_km} km), so clusters form only where sites are densest; try "
+        "cluster_eps_km = {suggest_km} (half the sites have {k} other sites within it)",
+    ),
+    "cluster_radius_small:road": (
+        "聚类半径 {eps} 分钟远小于资源点间的行程时间：只有 {share}% 的资源点在半径内有另一个点，"
+        "集群只在最密处形成；请加大 cluster_eps_min",
+        "the cluster radius of {eps} min is far below the travel times between sites: only "
+        "{share}% of sites have another site within it, so clusters form only where sites are "
+        "densest; raise cluster_eps_min",
     ),
     "hdbscan_unweighted:geodesic": (
         "HDBSCAN 按直线（大地线）距离聚类，忽略等级权重；"

@@ -130,3 +130,36 @@ def test_yibin_sites_match_their_declared_county():
     bamboo = results.sites.set_index("name_en").loc["Shunan Bamboo Sea"]
     assert bamboo["unit_name"] == "长宁县"
     assert bamboo["border_unit"] == "511523"  # Jiang'an, across the nearest border
+
+
+def _meridian_arc_km(lat_deg: float, dlat_deg: float) -> float:
+    """Length of a short arc of meridian on the WGS-84 ellipsoid (hand formula)."""
+    phi = np.radians(lat_deg)
+    return A_KM * (1 - E2) / (1 - E2 * np.sin(phi) ** 2) ** 1.5 * np.radians(dlat_deg)
+
+
+def test_sites_just_outside_are_attached_to_the_nearest_unit(two_units):
+    east = 1.5 / _parallel_arc_km(28.5, 1.0)  # degrees of longitude for 1.5 km at 28.5 N
+    south = 0.5 / _meridian_arc_km(28.0, 1.0)  # degrees of latitude for 0.5 km at 28 N
+    far = 2.5 / _parallel_arc_km(28.5, 1.0)
+    sites = _sites(
+        [(106 + east, 28.5), (104.5, 28 - south), (106 + far, 28.5), (0.0, 90.0), (105.5, 28.5)],
+        [""] * 5,
+    )
+    out, warnings = assign_units(sites, two_units, attach_m=2000.0)
+    assert list(out["unit_id"]) == ["B", "A", "", "", "B"]
+    assert out["outside_m"].iloc[0] == pytest.approx(1500.0, abs=1.0)
+    assert out["outside_m"].iloc[1] == pytest.approx(500.0, abs=1.0)
+    assert np.isnan(out["outside_m"].iloc[2])
+    assert np.isnan(out["outside_m"].iloc[3])
+    assert out["outside_m"].iloc[4] == 0.0
+    codes = {w.code: w for w in warnings}
+    attached = codes["site_attached_to_nearest_unit"]
+    assert attached.facts == {"n": 2, "km": 2.0}
+    assert attached.items == [
+        "s0 site 0: 1.50 km outside, attached to 乙区",
+        "s1 site 1: 0.50 km outside, attached to 甲县",
+    ]
+    assert codes["site_outside_units"].items == ["s2 site 2", "s3 site 3"]
+    off, _ = assign_units(sites, two_units)  # attaching is off by default
+    assert list(off["unit_id"]) == ["", "", "", "", "B"]

@@ -16,10 +16,12 @@ from geo.clusters import (
     cluster_sites,
     cross_border_index,
     describe_clusters,
+    radius_check,
 )
 from geo.dataset import load_dataset
 from geo.density import kernel_density, write_density
 from geo.i18n import swot_bullet, unit_names
+from geo.i18n.notes import say
 from geo.indicators import clark_evans, concentration_index, gini, theil
 from geo.pipeline import run_pipeline
 from tests.helpers import YIBIN
@@ -185,3 +187,38 @@ def test_hdbscan_with_roads_clusters_on_travel_times():
     assert -1 not in labels
     # only a full matrix is used; a sparse one (large site sets) falls back, and says so
     assert cluster_distance(params, sp.csr_matrix(minutes)) == "geodesic"
+
+
+def _line_of_sites(n: int, step_km: float) -> gpd.GeoDataFrame:
+    """n ungraded sites along the equator, step_km apart (on the sphere of mean radius)."""
+    step_deg = np.degrees(step_km / 6371.0088)
+    return gpd.GeoDataFrame(
+        {"a_grade": [0] * n},
+        geometry=[shapely.Point(i * step_deg, 0.0) for i in range(n)],
+        crs=4326,
+    )
+
+
+def test_radius_check_states_the_spacing():
+    # 20 sites 50 km apart; weight 1 each, a core needs 6, so 5 neighbours (k = 5). The 5th
+    # nearest is 150 km for the 16 inner sites (50, 50, 100, 100, 150), 200 km for the next
+    # two and 250 km for the ends: median 150 km.
+    sites = _line_of_sites(20, 50.0)
+    warning = radius_check(sites, ClusterParams(cluster_eps_km=10.0))
+    assert warning is not None
+    assert warning.code == "cluster_radius_small"
+    assert warning.facts == {
+        "variant": "geodesic", "share": 0, "eps": 10.0, "nearest_km": 50.0, "k": 5,
+        "suggest_km": 150.0,
+    }  # fmt: skip
+    assert "cluster_eps_km = 150.0" in say(warning, "en")
+    assert "cluster_eps_km = 150.0" in say(warning, "zh")
+    assert radius_check(sites, ClusterParams(cluster_eps_km=60.0)) is None  # every site reaches
+    assert radius_check(_line_of_sites(9, 50.0), ClusterParams(cluster_eps_km=10.0)) is None
+    # by road: 20 sites, only sites 0 and 1 within 20 min of each other -> 10 % reach
+    minutes = np.full((20, 20), 300.0)
+    np.fill_diagonal(minutes, 0.0)
+    minutes[0, 1] = minutes[1, 0] = 12.0
+    by_road = radius_check(sites, ClusterParams(), travel_minutes=minutes)
+    assert by_road is not None
+    assert by_road.facts == {"variant": "road", "share": 10, "eps": 20.0}

@@ -351,6 +351,9 @@ def _columns(
                 (block[rows, cols], (rows, cols)), shape=(len(chunk), len(targets))
             )
         blocks.append(block)
+    if not blocks:  # no sources: an empty matrix of the right width
+        empty = np.empty((0, len(targets)))
+        return sp.coo_matrix(empty) if sparse else empty
     return sp.vstack(blocks).tocoo() if sparse else np.vstack(blocks)
 
 

@@ -341,6 +341,11 @@ def density_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] |
     transform, width, height = calculate_default_transform(
         density.crs, "EPSG:4326", cols, rows, left, bottom, right, top
     )
+    if width * height > 4 * rows * cols:  # a grid whose corners warp far apart: keep its size
+        transform, width, height = calculate_default_transform(
+            density.crs, "EPSG:4326", cols, rows, left, bottom, right, top,
+            dst_width=cols, dst_height=rows,
+        )  # fmt: skip
     warped = np.full((height, width), np.nan, dtype="float64")
     reproject(
         density.values.astype("float64"),

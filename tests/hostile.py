@@ -152,6 +152,26 @@ def _nul_in_a_name(folder: Path) -> None:
     path.write_text(text.replace("兴文石海", "兴文\x00石海", 1), encoding="utf-8")
 
 
+def _zero_area_unit(folder: Path) -> None:
+    path = folder / "counties.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    ring = [[104.0, 28.0], [104.1, 28.0], [104.2, 28.0], [104.0, 28.0]]  # a line, no area
+    data["features"][3]["geometry"] = {"type": "Polygon", "coordinates": [ring]}
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def _units_across_180(folder: Path) -> None:
+    """Two units either side of the 180° meridian (as Fiji's are drawn)."""
+    path = folder / "counties.geojson"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    features = data["features"][:2]
+    for feature, (west, east) in zip(features, [(179.0, 180.0), (-180.0, -179.0)], strict=True):
+        ring = [[west, -17.0], [east, -17.0], [east, -16.0], [west, -16.0], [west, -17.0]]
+        feature["geometry"] = {"type": "Polygon", "coordinates": [ring]}
+    data["features"] = features
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
 #: Bad datasets (a change to the bundled copy) and a phrase of the one sentence each gets.
 CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "infinite parameter": (_params("market_minutes = inf"), "market_minutes"),
@@ -167,4 +187,6 @@ CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "swapped lon/lat": (_swap_lon_lat, "swapped"),
     "road off the globe": (_roads_off_the_globe, "outside longitude"),
     "NUL in a name": (_nul_in_a_name, "control character"),
+    "zero-area unit": (_zero_area_unit, "has no area"),
+    "units across 180°": (_units_across_180, "across the 180° meridian"),
 }

@@ -466,6 +466,34 @@ def test_init_tells_sites_from_county_seats(tmp_path):
     assert tia("validate", folder).code == 0
 
 
+def test_sites_at_the_poles_and_hubs_outside_every_unit_run_and_are_listed(tmp_path):
+    folder = yibin_copy(tmp_path)
+    with (folder / "sites.csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    poles = [
+        {**rows[0], "site_id": "POLE_N", "name": "北极点", "lon": "0", "lat": "90"},
+        {**rows[0], "site_id": "POLE_S", "name": "南极点", "lon": "180", "lat": "-90"},
+    ]
+    with (folder / "sites.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows + poles)
+    seats = pd.read_csv(folder / "seats.csv", dtype=str)
+    seats["lon"] = (seats["lon"].astype(float) + 20).astype(str)  # 20° east: no unit, no road
+    seats.to_csv(folder / "seats.csv", index=False)
+    out = tmp_path / "out"
+    run = tia("analyze", folder, "--out", out, "-q", "--lang", "en")
+    assert run.code == 0, run.stderr
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    notes = {w["code"]: w for w in record["warnings"]}
+    assert notes["site_outside_units"]["items"] == ["POLE_N 北极点", "POLE_S 南极点"]
+    assert notes["hubs_outside_units"]["facts"] == {"n": len(seats)}
+    sites = gpd.read_file(out / "results.gpkg", layer="sites")
+    assert len(sites) == len(rows) + 2
+    assert set(sites.loc[sites["unit_id"] == "", "site_id"]) == {"POLE_N", "POLE_S"}
+    assert (out / "report.html").stat().st_size > 0
+
+
 def test_dem_is_checked_and_reported(tmp_path):
     folder = yibin_copy(tmp_path)
     # 0.01 deg cells over 103-106 E, 27-30 N: covers every unit's bounding box (103.17-105.72 E,

@@ -102,9 +102,12 @@ class LoadRoads(_RoadStage):
         )
         if ctx.dataset.hubs is not None:
             hub_layer = load_sites(SitesPart(**ctx.dataset.hubs.model_dump()))
-            result.outputs["hubs"], _ = assign_units(
-                hub_layer.data, units, attach_m=ctx.params.attach_km * 1000.0
-            )
+            hubs, _ = assign_units(hub_layer.data, units, attach_m=ctx.params.attach_km * 1000.0)
+            outside = hubs[hubs["unit_id"] == ""]
+            if len(outside):
+                items = (outside["site_id"] + " " + outside["name"]).tolist()
+                result.warnings.append(RunWarning("hubs_outside_units", {"n": len(items)}, items))
+            result.outputs["hubs"] = hubs
             result.sources["hubs"] = hub_layer.info
         return result
 

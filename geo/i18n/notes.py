@@ -102,6 +102,11 @@ NOTES: dict[str, tuple[str, str]] = {
         "{n} sites lie outside every unit but within {km} km of one (islands, border "
         "waterfalls, coarse coastlines); each is attached to the nearest unit",
     ),
+    "hubs_outside_units": (
+        "{n} 个中心点（如县城）不在任何行政单元内；单元间的中心点行程时间不计入它们",
+        "{n} hubs (e.g. county seats) lie outside every unit; the hub-to-hub times between "
+        "units leave them out",
+    ),
     "site_outside_units": (
         "{n} 个资源点不在任何行政单元内；保留但不归属单元",
         "{n} sites lie outside every unit; they are kept with no unit",

@@ -136,6 +136,15 @@ def _load_polygons(
     geoms = gdf.geometry.values.copy()
     geoms[invalid.to_numpy()] = shapely.make_valid(geoms[invalid.to_numpy()])
     geoms = np.array([_polygonal(g) for g in geoms], dtype=object)
+    flat = shapely.is_empty(geoms) | (shapely.area(geoms) == 0)
+    if flat.any():
+        i = int(np.flatnonzero(flat)[0])
+        msg = (
+            f"{path}: feature {i + 1} ({id_col} {ids.iloc[i]}) has no area (its polygon is "
+            f"degenerate: a line or a point, even after repair); fix the {what}'s polygon or "
+            "remove the feature"
+        )
+        raise DatasetError(msg)
     out = pd.DataFrame({f"{what}_id": ids})
     out["name"] = gdf[found["name"]].astype(str).str.strip() if found["name"] else ids
     out["name_en"] = gdf[found["name_en"]].fillna("").astype(str) if found["name_en"] else ""
@@ -192,8 +201,31 @@ def load_units(part: UnitsPart, *, overlap_min_km2: float = 0.01) -> LoadedLayer
         section="units",
         what="unit",
     )
+    _refuse_antimeridian(loaded.data, Path(part.path))
     loaded.warnings.extend(_overlap_warnings(loaded.data, part.path, overlap_min_km2, "unit"))
     return loaded
+
+
+def _refuse_antimeridian(units: gpd.GeoDataFrame, path: Path) -> None:
+    """Refuse units that lie across the 180° meridian (Fiji, Chukotka, the Aleutians).
+
+    Their longitudes run to 180 on one side and from -180 on the other, so every extent the
+    analysis measures would span the globe. The units straddle it when the widest stretch of
+    longitude no unit covers lies inside -180..180 rather than around ±180.
+    """
+    bounds = units.geometry.bounds.sort_values("minx")
+    covered_to, widest_gap = -180.0, 0.0
+    for west, east in zip(bounds["minx"], bounds["maxx"], strict=True):
+        widest_gap = max(widest_gap, west - covered_to)
+        covered_to = max(covered_to, east)
+    around_180 = (bounds["minx"].min() + 180.0) + (180.0 - covered_to)
+    if widest_gap > around_180:
+        msg = (
+            f"{path}: the units lie across the 180° meridian (longitudes up to 180 and from "
+            "-180); the analysis measures on one side of it only: analyse each side as its "
+            "own dataset"
+        )
+        raise DatasetError(msg)
 
 
 def load_zones(part: ZonesPart, *, overlap_min_km2: float = 0.01) -> LoadedLayer:

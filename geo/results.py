@@ -13,6 +13,7 @@ import os
 import platform
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -185,7 +186,10 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def _run_record(results: Results, written: list[str], started: datetime) -> dict[str, Any]:
+def _run_record(
+    results: Results, written: list[str], started: datetime, writes: dict[str, float]
+) -> dict[str, Any]:
+    """Return run.json's content; ``writes`` times the writing steps, after the stages'."""
     return {
         "dataset": results.dataset.name,
         "manifest": str(results.dataset.manifest),
@@ -195,7 +199,7 @@ def _run_record(results: Results, written: list[str], started: datetime) -> dict
         "sources": results.sources,
         "parameters": results.dataset.params.model_dump(),
         "versions": _versions(),
-        "timings_s": {k: round(v, 4) for k, v in results.timings.items()},
+        "timings_s": {k: round(v, 4) for k, v in (results.timings | writes).items()},
         "counts": results.counts(),
         "skipped": {k: note_record(v) for k, v in results.skipped.items()},
         "warnings": [note_record(w) for w in results.warnings],
@@ -236,6 +240,7 @@ def _write_files(
     results: Results, folder: Path, started: datetime, extras: Mapping[str, FileWriter]
 ) -> None:
     written = ["results.gpkg", "indicators.json", "run.json", READ_MODEL_DIR]
+    clock = time.perf_counter()
     model = folder / READ_MODEL_DIR
     model.mkdir()
     entries, rasters = [], []
@@ -275,10 +280,13 @@ def _write_files(
         ),
         encoding="utf-8",
     )
+    writes = {"write tables and layers": time.perf_counter() - clock}
     for name, write in extras.items():
+        clock = time.perf_counter()
         write(folder / name)
+        writes[f"write {name}"] = time.perf_counter() - clock
         written.append(name)
-    record = _run_record(results, written, started)
+    record = _run_record(results, written, started, writes)
     (folder / "run.json").write_text(
         json.dumps(record, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )

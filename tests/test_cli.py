@@ -60,13 +60,15 @@ def test_analyze_bundled_dataset(tmp_path):
     assert record["inputs"]["sites"][0]["sha256"] == expected
     assert record["counts"]["sites"] == len(sites)
     assert record["sources"]["sites"]["encoding"] == "utf-8"
-    # every stage of the registry is timed, in the order it ran
+    # every stage of the registry is timed, in the order it ran, then every writing step
     assert list(record["timings_s"]) == [
         "load sites", "load units", "load zones", "check DEM", "classify sites",
         "record duplicates", "assign units", "measure borders", "load roads", "build network",
         "travel times", "isochrones", "border friction", "overlaps", "clusters", "balance",
         "density", "unit distances", "load stats", "linkage", "efficiency", "terrain", "swot",
+        "write tables and layers", "write map.html", "write report.html",
     ]  # fmt: skip
+    assert all(seconds >= 0 for seconds in record["timings_s"].values())
     assert record["skipped"] == {
         "terrain": {
             "code": "skip:no_part",

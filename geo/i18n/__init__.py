@@ -252,6 +252,8 @@ PARAMETERS_ZH: dict[str, str] = {
     "offroad_speed_kmh": "资源点与道路之间的速度",
     "od_cutoff_min": "大规模资源点集不存储超过此值的出行时间",
     "border_tolerance_m": "两单元边界相距小于此值即视为共享",
+    "attach_km": "资源点（或中心点）在所有单元之外但距某单元不超过此距离时归入最近单元"
+    "（海岛、界河瀑布、粗略岸线）；0 为关闭",
     "record_dup_m": "名称相似且相距小于此值的记录视为同一资源",
     "dem_min_coverage": "DEM 应覆盖的单元面积比例",
     "dem_max_cells": "可读取的 DEM 最大像元数；更大的栅格会被拒绝",

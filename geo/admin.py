@@ -137,9 +137,9 @@ def assign_units(
     warnings: list[RunWarning] = []
     if attached:
         rows = sorted(attached, key=lambda i: -attached[i][1])
-        items = [
-            f"{out['site_id'].iat[i]} {out['name'].iat[i]}: {attached[i][1] / 1000:.2f} km "
-            f"outside, attached to {out['unit_name'].iat[i]}"
+        items = [  # no words: the items are shown as they are in either language
+            f"{out['site_id'].iat[i]} {out['name'].iat[i]} → {out['unit_name'].iat[i]} "
+            f"({attached[i][1] / 1000:.2f} km)"
             for i in rows
         ]
         facts = {"n": len(attached), "km": round(attach_m / 1000, 3)}

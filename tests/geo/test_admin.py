@@ -157,8 +157,8 @@ def test_sites_just_outside_are_attached_to_the_nearest_unit(two_units):
     attached = codes["site_attached_to_nearest_unit"]
     assert attached.facts == {"n": 2, "km": 2.0}
     assert attached.items == [
-        "s0 site 0: 1.50 km outside, attached to 乙区",
-        "s1 site 1: 0.50 km outside, attached to 甲县",
+        "s0 site 0 → 乙区 (1.50 km)",
+        "s1 site 1 → 甲县 (0.50 km)",
     ]
     assert codes["site_outside_units"].items == ["s2 site 2", "s3 site 3"]
     off, _ = assign_units(sites, two_units)  # attaching is off by default

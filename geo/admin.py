@@ -215,36 +215,47 @@ def _attach_outside(
 MAX_PIECES = 1_000_000
 
 
+def _segments(
+    xy: np.ndarray, part: np.ndarray, part_owner: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two-point segments of lines given as vertices: starts, ends and owners."""
+    same = part[1:] == part[:-1]  # consecutive vertices of one line form a segment
+    return xy[:-1][same], xy[1:][same], part_owner[part[:-1][same]]
+
+
 def _boundary_segments(
     geoms: np.ndarray, max_length: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Split polygon boundaries into two-point segments no longer than ``max_length``.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        The segments (LineStrings, boundary order), the index of the polygon each comes from,
-        and their midpoints (x, y).
-    """
-    parts, owner = shapely.get_parts(
+    """Boundaries as segments no longer than ``max_length``: starts, ends, owner polygons."""
+    rings, owner = shapely.get_parts(
         shapely.segmentize(shapely.boundary(geoms), max_length), return_index=True
     )
-    xy, part = shapely.get_coordinates(parts, return_index=True)
-    same = part[1:] == part[:-1]  # consecutive vertices of one ring form a segment
-    start, end = xy[:-1][same], xy[1:][same]
-    segments = shapely.linestrings(np.stack([start, end], axis=1))
-    return segments, owner[part[:-1][same]], start + (end - start) / 2
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    return _segments(xy, ring, owner)
+
+
+def _twins(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of segments with the same two ends (either direction), by sorting."""
+    swap = (start[:, 0] > end[:, 0]) | ((start[:, 0] == end[:, 0]) & (start[:, 1] > end[:, 1]))
+    low, high = np.where(swap[:, None], end, start), np.where(swap[:, None], start, end)
+    order = np.lexsort((high[:, 1], high[:, 0], low[:, 1], low[:, 0]))
+    key = np.hstack([low, high])[order]
+    twin = np.flatnonzero((key[1:] == key[:-1]).all(axis=1))
+    return order[twin], order[twin + 1]
 
 
 def unit_borders(units: gpd.GeoDataFrame, *, tolerance_m: float = 100.0) -> gpd.GeoDataFrame:
     """Find the stretches of each unit's boundary that it shares with each neighbour.
 
-    Each unit's boundary is cut into pieces of at most ``tolerance_m / 2`` (longer when that
-    would make more than :data:`MAX_PIECES`, e.g. for thousands of units). A piece belongs
-    to the nearest other unit within ``tolerance_m``, unless the outside of the study area
-    (all units, with gaps narrower than the tolerance closed) is nearer: digitising gaps are
-    absorbed and the outer edge of the study area is never a shared border. Distances are
-    found with one spatial index over every boundary segment (no loop over unit pairs).
+    A boundary segment that a neighbour has too (the same two vertices) is shared with that
+    neighbour: found for all segments at once by sorting them, exact and linear in the
+    vertices; official boundary sets share their edges this way almost everywhere. Only the
+    rest, cut into pieces of at most ``tolerance_m / 2`` (longer when that would make more
+    than :data:`MAX_PIECES`), is matched by distance: a piece belongs to the nearest other
+    unit within ``tolerance_m``, unless the outside of the study area (all units, with gaps
+    narrower than the tolerance closed) is nearer. Digitising gaps and mismatched vertices
+    are absorbed and the outer edge of the study area is never a shared border. Distances
+    are found with one spatial index over the boundary segments (no loop over unit pairs).
 
     Parameters
     ----------
@@ -261,52 +272,92 @@ def unit_borders(units: gpd.GeoDataFrame, *, tolerance_m: float = 100.0) -> gpd.
     """
     crs = local_projected_crs(tuple(units.total_bounds))
     geoms = units.to_crs(crs).geometry.values
-    study = shapely.buffer(shapely.buffer(shapely.union_all(geoms), tolerance_m), -tolerance_m)
-    # the last owner, len(geoms), is the outside of the study area
-    edges, edge_owner, _ = _boundary_segments(np.append(geoms, study), np.inf)
-    tree = shapely.STRtree(edges)
-    # pieces of tolerance/2, but no more than MAX_PIECES in all (national extents): the
-    # ownership of a stretch is then resolved to the piece length, never worse than tolerance
-    perimeter = float(shapely.length(geoms).sum())
-    piece_m = max(tolerance_m / 2, perimeter / MAX_PIECES)
-    pieces, piece_owner, middle_xy = _boundary_segments(geoms, piece_m)
-    middles = shapely.points(middle_xy)
-    piece_idx, edge_idx = tree.query(middles, predicate="dwithin", distance=tolerance_m)
-    other = edge_owner[edge_idx]
-    keep = other != piece_owner[piece_idx]
-    near = pd.DataFrame(
-        {
-            "piece": piece_idx[keep],
-            "other": other[keep],
-            "dist": shapely.distance(middles[piece_idx[keep]], tree.geometries[edge_idx[keep]]),
-        }
+    start, end, seg_owner = _boundary_segments(geoms, np.inf)
+    a, b = _twins(start, end)
+    keep = seg_owner[a] != seg_owner[b]
+    a, b = a[keep], b[keep]
+    unmatched = np.ones(len(start), dtype=bool)
+    unmatched[a] = unmatched[b] = False
+    # in a coverage (edges matched where units meet, no overlap) the unmatched segments are
+    # the outer edge and the sides of gaps: distances to them alone decide
+    clean = bool(shapely.coverage_is_valid(geoms))
+    union = shapely.coverage_union_all(geoms) if clean else shapely.union_all(geoms)
+    study = shapely.buffer(shapely.buffer(union, tolerance_m), -tolerance_m)
+    near = unmatched if clean else np.ones(len(start), dtype=bool)
+    out_start, out_end, _ = _boundary_segments(np.array([study]), np.inf)
+    edge_owner = np.concatenate([seg_owner[near], np.full(len(out_start), len(geoms))])
+    edges = shapely.linestrings(
+        np.stack([np.vstack([start[near], out_start]), np.vstack([end[near], out_end])], axis=1)
     )
-    # nearest owner per piece; on a tie a unit wins over the outside (sorted before it)
-    nearest = near.sort_values(["piece", "dist", "other"]).drop_duplicates("piece")
-    nearest = nearest[nearest["other"] < len(geoms)]
-    # one line per (unit, neighbour): its pieces in boundary order, merged in one vectorised pass
-    piece = nearest["piece"].to_numpy()
-    owner, other_unit = piece_owner[piece], nearest["other"].to_numpy()
-    order = np.lexsort((piece, other_unit, owner))
-    pair = owner[order] * len(geoms) + other_unit[order]
+    loose = shapely.linestrings(np.stack([start[unmatched], end[unmatched]], axis=1))
+    piece_m = max(tolerance_m / 2, float(shapely.length(loose).sum()) / MAX_PIECES)
+    xy, segment = shapely.get_coordinates(shapely.segmentize(loose, piece_m), return_index=True)
+    p_start, p_end, p_owner = _segments(xy, segment, seg_owner[unmatched])
+    p_other = _nearest_other(edges, edge_owner, p_start, p_end, p_owner, tolerance_m)
+    inside = (p_other >= 0) & (p_other < len(geoms))
+    lines, owner, other = _merged_runs(
+        np.vstack([start[a], start[b], p_start[inside]]),
+        np.vstack([end[a], end[b], p_end[inside]]),
+        np.concatenate([seg_owner[a], seg_owner[b], p_owner[inside]]),
+        np.concatenate([seg_owner[b], seg_owner[a], p_other[inside]]),
+        len(geoms),
+    )
+    ids = units["unit_id"].to_numpy()
+    borders = gpd.GeoDataFrame(
+        # drop the vertices the cutting added on straight stretches (the shape moves < 1 m)
+        {
+            "unit_id": ids[owner],
+            "neighbour_id": ids[other],
+            "geometry": shapely.simplify(lines, 1.0),
+        },
+        crs=crs,
+    ).to_crs(WGS84)
+    metres = geodesic_lengths(borders.geometry.values)
+    borders.insert(2, "length_km", metres / 1000.0)
+    return borders[metres > tolerance_m].reset_index(drop=True)
+
+
+def _nearest_other(
+    edges: np.ndarray,
+    edge_owner: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    owner: np.ndarray,
+    tolerance_m: float,
+) -> np.ndarray:
+    """Return, per piece, the owner of the nearest other owner's edge near its middle.
+
+    Edges within ``tolerance_m`` count; on a tie the lower owner wins (a unit before the
+    outside); -1 where there is none.
+    """
+    middles = shapely.points(start + (end - start) / 2)
+    tree = shapely.STRtree(edges)
+    piece, edge = tree.query(middles, predicate="dwithin", distance=tolerance_m)
+    other = edge_owner[edge]
+    keep = other != owner[piece]
+    piece, edge, other = piece[keep], edge[keep], other[keep]
+    dist = shapely.distance(middles[piece], edges[edge])
+    order = np.lexsort((other, dist, piece))
+    piece, other = piece[order], other[order]
+    first = np.ones(len(piece), dtype=bool)
+    first[1:] = piece[1:] != piece[:-1]
+    found = np.full(len(start), -1)
+    found[piece[first]] = other[first]
+    return found
+
+
+def _merged_runs(
+    start: np.ndarray, end: np.ndarray, owner: np.ndarray, other: np.ndarray, n_units: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One merged (multi)line per (owner, other) pair from its segments."""
+    order = np.lexsort((other, owner))
+    pair = owner[order] * n_units + other[order]
     starts = np.ones(len(pair), dtype=bool)
     starts[1:] = pair[1:] != pair[:-1]
     first = np.flatnonzero(starts)
-    lines = shapely.multilinestrings(pieces[piece[order]], indices=np.cumsum(starts) - 1)
-    ids = units["unit_id"].to_numpy()
-    borders = gpd.GeoDataFrame(
-        {
-            "unit_id": ids[owner[order][first]],
-            "neighbour_id": ids[other_unit[order][first]],
-            # drop the vertices the cutting added on straight stretches (the shape moves < 1 m)
-            "geometry": shapely.simplify(shapely.line_merge(lines), 1.0),
-        },
-        geometry="geometry",
-        crs=crs,
-    )
-    borders = borders[borders.length > tolerance_m].to_crs(WGS84).reset_index(drop=True)
-    borders.insert(2, "length_km", geodesic_lengths(borders.geometry.values) / 1000.0)
-    return borders
+    segments = shapely.linestrings(np.stack([start[order], end[order]], axis=1))
+    lines = shapely.multilinestrings(segments, indices=np.cumsum(starts) - 1)
+    return shapely.line_merge(lines), owner[order][first], other[order][first]
 
 
 def geodesic_lengths(lines: np.ndarray) -> np.ndarray:

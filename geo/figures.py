@@ -13,7 +13,9 @@ mpl.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from matplotlib import font_manager
+from matplotlib.collections import LineCollection
 
 from geo import i18n
 from geo.coords import local_projected_crs
@@ -30,6 +32,11 @@ __all__ = [
     "overview_figure",
     "unit_labels",
 ]
+
+#: Most units a per-unit figure draws (and links the network draws); the title says so when
+#: there are more, and the report's tables hold them all.
+MAX_FIGURE_UNITS = 40
+MAX_FIGURE_LINKS = 300
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "SimHei", "PingFang SC")
@@ -118,12 +125,15 @@ def overlap_matrix_figure(results: Results, lang: str) -> bytes | None:
     if pairs is None or pairs.empty:
         return None
     label = unit_labels(results, lang)
-    ids = sorted(set(pairs["unit_a"].astype(str)) | set(pairs["unit_b"].astype(str)))
+    a_ids, b_ids = pairs["unit_a"].astype(str), pairs["unit_b"].astype(str)
+    per_unit = pd.concat([pairs["pairs"].groupby(a_ids).sum(), pairs["pairs"].groupby(b_ids).sum()])
+    per_unit = per_unit.groupby(level=0).sum().sort_values(ascending=False, kind="stable")
+    ids = sorted(per_unit.index[:MAX_FIGURE_UNITS])
     index = {u: i for i, u in enumerate(ids)}
     matrix = np.zeros((len(ids), len(ids)))
-    for a, b, n in zip(pairs["unit_a"].astype(str), pairs["unit_b"].astype(str), pairs["pairs"],
-                       strict=True):  # fmt: skip
-        matrix[index[a], index[b]] = matrix[index[b], index[a]] = n
+    for a, b, n in zip(a_ids, b_ids, pairs["pairs"], strict=True):
+        if a in index and b in index:
+            matrix[index[a], index[b]] = matrix[index[b], index[a]] = n
     size = 2.5 + 0.32 * len(ids)
     fig, ax = plt.subplots(figsize=(size, size))
     image = ax.imshow(np.where(matrix > 0, matrix, np.nan), cmap="YlOrRd")
@@ -134,6 +144,8 @@ def overlap_matrix_figure(results: Results, lang: str) -> bytes | None:
         if value:
             ax.text(j, i, f"{value:.0f}", ha="center", va="center", fontsize=6)
     fig.colorbar(image, ax=ax, shrink=0.6, label=_words(lang)["pairs"])
+    if len(per_unit) > len(ids):
+        ax.set_title(_words(lang)["top_pairs"].format(shown=len(ids), total=len(per_unit)))
     return _png(fig)
 
 
@@ -175,17 +187,23 @@ def linkage_figure(results: Results, lang: str) -> bytes | None:
                      strict=True))  # fmt: skip
     fig, ax = plt.subplots(figsize=(7.5, 6))
     units.boundary.plot(ax=ax, color="#bbb", linewidth=0.5)
-    shown = links[links["cooperation_link"]]
+    linked = links[links["cooperation_link"]]
+    shown = linked.nlargest(MAX_FIGURE_LINKS, "strength")
     top = float(shown["strength"].max()) if len(shown) else 1.0
-    for a, b, strength in zip(shown["unit_a"].astype(str), shown["unit_b"].astype(str),
-                              shown["strength"], strict=True):  # fmt: skip
-        (x1, y1), (x2, y2) = where[a], where[b]
-        ax.plot([x1, x2], [y1, y2], color="#2171b5", alpha=0.8,
-                linewidth=0.6 + 5 * strength / top)  # fmt: skip
-    for unit_id, (x, y) in where.items():
-        ax.plot(x, y, "o", color="#08306b", markersize=3)
-        ax.annotate(label.get(unit_id, unit_id), (x, y), fontsize=6, xytext=(2, 2),
+    pair_ids = shown[["unit_a", "unit_b"]].astype(str).to_numpy()
+    widths = 0.6 + 5 * shown["strength"].to_numpy(float) / top
+    ends = [(where[a], where[b]) for a, b in pair_ids]
+    ax.add_collection(LineCollection(ends, colors="#2171b5", alpha=0.8, linewidths=widths))
+    xy = np.array(list(where.values()))
+    ax.plot(xy[:, 0], xy[:, 1], "o", color="#08306b", markersize=2 if len(xy) > 200 else 3)
+    # names only of the units of the strongest links when there are many units
+    named = where if len(where) <= MAX_FIGURE_UNITS else pd.unique(pair_ids.ravel())
+    named = list(named)[:MAX_FIGURE_UNITS]
+    for unit_id in named:
+        ax.annotate(label.get(unit_id, unit_id), where[unit_id], fontsize=6, xytext=(2, 2),
                     textcoords="offset points")  # fmt: skip
+    if len(linked) > len(shown):
+        ax.set_title(_words(lang)["strongest_links"].format(shown=len(shown), total=len(linked)))
     ax.set_axis_off()
     ax.set_aspect(1 / np.cos(np.radians(np.mean([y for _, y in where.values()]))))
     return _png(fig)
@@ -198,7 +216,8 @@ def efficiency_figure(results: Results, lang: str) -> bytes | None:
     if scores is None or scores.empty:
         return None
     label = unit_labels(results, lang)
-    scores = scores.sort_values("ccr")
+    total = len(scores)
+    scores = scores.sort_values("ccr", kind="stable").head(MAX_FIGURE_UNITS)
     names = [label.get(str(u), str(u)) for u in scores["unit_id"]]
     y = np.arange(len(scores))
     fig, ax = plt.subplots(figsize=(6, 1.2 + 0.22 * len(scores)))
@@ -208,4 +227,6 @@ def efficiency_figure(results: Results, lang: str) -> bytes | None:
     ax.set_xlim(0, 1.05)
     ax.set_xlabel(_words(lang)["efficiency_score"])
     ax.legend(loc="lower right", fontsize=7)
+    if total > len(scores):
+        ax.set_title(_words(lang)["lowest_ccr"].format(shown=len(scores), total=total))
     return _png(fig)

@@ -212,6 +212,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "figure:share_units": ("单元累计占比", "cumulative share of units"),
     "figure:share_endowment": ("资源禀赋累计占比", "cumulative share of endowment"),
     "figure:efficiency_score": ("效率值", "efficiency"),
+    "figure:top_pairs": (
+        "相似资源对最多的 {shown} 个单元（共 {total} 个）",
+        "the {shown} units with the most pairs (of {total})",
+    ),
+    "figure:lowest_ccr": (
+        "CCR 最低的 {shown} 个单元（共 {total} 个）",
+        "the {shown} units with the lowest CCR (of {total})",
+    ),
+    "figure:strongest_links": (
+        "最强的 {shown} 条合作联系（共 {total} 条）",
+        "the {shown} strongest cooperation links (of {total})",
+    ),
     "rts:constant": ("规模报酬不变", "constant"),
     "rts:increasing": ("规模报酬递增", "increasing"),
     "rts:decreasing": ("规模报酬递减", "decreasing"),

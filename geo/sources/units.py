@@ -8,7 +8,7 @@ column       type          meaning
 unit_id      str           id column named in the manifest (zones: ``zone_id``)
 name         str           name column named in the manifest
 name_en      str           English name when the manifest names a column, else empty
-area_km2     float         geodesic area
+area_km2     float         ellipsoidal area (equal-area projection of the layer's extent)
 geometry     MultiPolygon  repaired with ``make_valid`` where invalid
 ============ ============= ============================================================
 
@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.coords import GEOD, WGS84, local_projected_crs
+from geo.coords import WGS84, equal_area_crs
 from geo.diagnostics import RunWarning
 from geo.errors import DatasetError
 from geo.parts import UnitsPart, ZonesPart
@@ -69,15 +69,23 @@ def _check_geometry_types(gdf: gpd.GeoDataFrame, path: Path, id_col: str, what: 
 
 
 def _overlap_warnings(
-    gdf: gpd.GeoDataFrame, path: Path, min_km2: float, what: str
+    gdf: gpd.GeoDataFrame, projected: np.ndarray, path: Path, min_km2: float, what: str
 ) -> list[RunWarning]:
-    proj = gdf.to_crs(local_projected_crs(tuple(gdf.total_bounds)))
-    left, right = proj.sindex.query(proj.geometry, predicate="intersects")
-    pairs = left < right
+    """Overlaps between polygons above ``min_km2`` (``projected``: in an equal-area CRS).
+
+    Only pairs with a polygon whose edges do not match its neighbours' are intersected: a
+    polygon that overlaps another has such edges (GEOS coverage validation), and in a clean
+    coverage, as official boundaries usually are, there is none.
+    """
+    suspect = ~shapely.is_empty(shapely.coverage_invalid_edges(projected))
+    if not suspect.any():
+        return []
+    left, right = shapely.STRtree(projected).query(projected, predicate="intersects")
+    pairs = (left < right) & (suspect[left] | suspect[right])
     left, right = left[pairs], right[pairs]
     if len(left) == 0:
         return []
-    shared = shapely.intersection(proj.geometry.values[left], proj.geometry.values[right])
+    shared = shapely.intersection(projected[left], projected[right])
     area_km2 = shapely.area(shared) / 1e6
     big = area_km2 > min_km2
     if not big.any():
@@ -104,6 +112,7 @@ def _load_polygons(
     columns: dict[str, str | None],
     section: str,
     what: str,
+    overlap_min_km2: float,
 ) -> LoadedLayer:
     if file_kind(path) != "vector":
         msg = f"{path}: {what}s must be a polygon layer (GeoJSON, GeoPackage, Shapefile)"
@@ -148,7 +157,10 @@ def _load_polygons(
     out = pd.DataFrame({f"{what}_id": ids})
     out["name"] = gdf[found["name"]].astype(str).str.strip() if found["name"] else ids
     out["name_en"] = gdf[found["name_en"]].fillna("").astype(str) if found["name_en"] else ""
-    out["area_km2"] = [abs(GEOD.geometry_area_perimeter(g)[0]) / 1e6 for g in geoms]
+    _refuse_antimeridian(geoms, path, what)
+    bounds = tuple(shapely.total_bounds(geoms))
+    projected = gpd.GeoSeries(geoms, crs=WGS84).to_crs(equal_area_crs(bounds)).values
+    out["area_km2"] = shapely.area(projected) / 1e6
     used = {c for c in found.values() if c} | {id_col, "geometry"}
     extras = gdf[[c for c in gdf.columns if c not in used and c not in out.columns]]
     result = gpd.GeoDataFrame(
@@ -170,6 +182,7 @@ def _load_polygons(
         "features": len(result),
         "repaired": int(invalid.sum()),
     }
+    warnings.extend(_overlap_warnings(result, np.asarray(projected), path, overlap_min_km2, what))
     return LoadedLayer(result, info, warnings)
 
 
@@ -200,20 +213,20 @@ def load_units(part: UnitsPart, *, overlap_min_km2: float = 0.01) -> LoadedLayer
         columns={"id": part.id, "name": part.name, "name_en": part.name_en},
         section="units",
         what="unit",
+        overlap_min_km2=overlap_min_km2,
     )
-    _refuse_antimeridian(loaded.data, Path(part.path))
-    loaded.warnings.extend(_overlap_warnings(loaded.data, part.path, overlap_min_km2, "unit"))
     return loaded
 
 
-def _refuse_antimeridian(units: gpd.GeoDataFrame, path: Path) -> None:
-    """Refuse units that lie across the 180° meridian (Fiji, Chukotka, the Aleutians).
+def _refuse_antimeridian(geoms: np.ndarray, path: Path, what: str) -> None:
+    """Refuse polygons that lie across the 180° meridian (Fiji, Chukotka, the Aleutians).
 
     Their longitudes run to 180 on one side and from -180 on the other, so every extent the
     analysis measures would span the globe. The units straddle it when the widest stretch of
     longitude no unit covers lies inside -180..180 rather than around ±180.
     """
-    bounds = units.geometry.bounds.sort_values("minx")
+    bounds = pd.DataFrame(shapely.bounds(geoms), columns=["minx", "miny", "maxx", "maxy"])
+    bounds = bounds.sort_values("minx")
     covered_to, widest_gap = -180.0, 0.0
     for west, east in zip(bounds["minx"], bounds["maxx"], strict=True):
         widest_gap = max(widest_gap, west - covered_to)
@@ -221,7 +234,7 @@ def _refuse_antimeridian(units: gpd.GeoDataFrame, path: Path) -> None:
     around_180 = (bounds["minx"].min() + 180.0) + (180.0 - covered_to)
     if widest_gap > around_180:
         msg = (
-            f"{path}: the units lie across the 180° meridian (longitudes up to 180 and from "
+            f"{path}: the {what}s lie across the 180° meridian (longitudes up to 180 and from "
             "-180); the analysis measures on one side of it only: analyse each side as its "
             "own dataset"
         )
@@ -255,6 +268,6 @@ def load_zones(part: ZonesPart, *, overlap_min_km2: float = 0.01) -> LoadedLayer
         columns={"id": part.id, "name": part.name},
         section="zones",
         what="zone",
+        overlap_min_km2=overlap_min_km2,
     )
-    loaded.warnings.extend(_overlap_warnings(loaded.data, part.path, overlap_min_km2, "zone"))
     return loaded

@@ -86,6 +86,36 @@ def test_shared_borders_by_hand(two_units):
     assert borders["length_km"].iloc[0] == pytest.approx(meridian_km, rel=1e-4)
 
 
+def test_borders_of_a_coverage_with_a_narrow_gap_by_hand():
+    """Shared edges (same vertices) and a 29 m gap both count; outer edges and corners do not."""
+    xs, ys = [104.0, 104.1, 104.2, 104.3], [28.0, 28.1, 28.2]
+    names = iter("ABCDEF")
+    cells = {
+        next(names): shapely.box(xs[i], ys[j], xs[i + 1], ys[j + 1])
+        for j in range(2)
+        for i in range(3)
+    }
+    cells["G"] = shapely.box(104.3003, 28.0, 104.4, 28.1)  # 0.0003 deg east of C: 29 m
+    units = gpd.GeoDataFrame({"unit_id": list(cells)}, geometry=list(cells.values()), crs=4326)
+    borders = unit_borders(units, tolerance_m=100.0)
+    pairs = zip(borders["unit_id"], borders["neighbour_id"], strict=True)
+    found = dict(zip(pairs, borders["length_km"], strict=True))
+    meridian_km = GEOD.inv(104.0, 28.0, 104.0, 28.1)[2] / 1000.0
+    parallel_km = _parallel_arc_km(28.1, 0.1)
+    expected = {
+        ("A", "B"): meridian_km, ("B", "C"): meridian_km, ("D", "E"): meridian_km,
+        ("E", "F"): meridian_km, ("C", "G"): meridian_km,
+        ("A", "D"): parallel_km, ("B", "E"): parallel_km, ("C", "F"): parallel_km,
+    }  # fmt: skip
+    expected |= {(b, a): km for (a, b), km in expected.items()}
+    assert set(found) == set(expected)
+    for pair, km in expected.items():
+        # at the gap's two ends a piece (tolerance / 2) of C goes to the nearest owner: F, G
+        # or the outside
+        slack = 0.1 if {"C", "G"} & set(pair) else 0.0
+        assert found[pair] == pytest.approx(km, rel=1e-4, abs=slack), pair
+
+
 def _brute_force_border_km(site, unit_geom, others, crs):
     """Geodesic distance to densified boundary vertices that lie within 100 m of another unit."""
     to_proj = pyproj.Transformer.from_crs(4326, crs, always_xy=True)

@@ -118,7 +118,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         origins=settings.cors_origins,
     )
     app.add_middleware(
-        BodyLimit, upload_bytes=int(settings.max_upload_mb * 1024**2), other_bytes=_BODY_LIMIT
+        BodyLimit,
+        upload_bytes=int(settings.max_upload_mb * 1024**2),
+        other_bytes=_BODY_LIMIT,
+        idle_s=settings.body_timeout_s,
     )
     install_error_handlers(app)
     app.include_router(pages.router)

@@ -2,10 +2,13 @@
 
 A declared ``Content-Length`` over the limit is answered at once, before any byte is read;
 a body that grows past the limit while it streams (no length, or a lying one) stops the
-request where it is. Either way the answer is the usual JSON error with status 413.
+request where it is. Either way the answer is the usual JSON error with status 413. A body
+that sends nothing for ``TIA_BODY_TIMEOUT_S`` is answered 408.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -28,12 +31,17 @@ class BodyLimit:
         Limit of ``POST /datasets`` (the zipped dataset).
     other_bytes
         Limit of every other request body.
+    idle_s
+        Longest wait for the next part of a body.
     """
 
-    def __init__(self, app: ASGIApp, upload_bytes: int, other_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, upload_bytes: int, other_bytes: int, idle_s: float = 30.0
+    ) -> None:
         self.app = app
         self.upload_bytes = upload_bytes
         self.other_bytes = other_bytes
+        self.idle_s = idle_s
 
     def _message(self, limit: int) -> str:
         upload_mb = self.upload_bytes / 1024**2
@@ -58,7 +66,14 @@ class BodyLimit:
 
         async def limited() -> Message:
             nonlocal received
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.idle_s)
+            except TimeoutError:
+                msg = (
+                    f"the request body stalled: nothing arrived for {self.idle_s:g} s "
+                    "(TIA_BODY_TIMEOUT_S); send it again"
+                )
+                raise HTTPException(408, msg) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:

@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     allowed_hosts
         ``TIA_ALLOWED_HOSTS``: host names the server answers to (JSON list; ``["*"]``: any),
         loopback names by default — add the server's name when it is reached by it.
+    head_timeout_s
+        ``TIA_HEAD_TIMEOUT_S``: a connection whose request head is not complete this long
+        after it opened (or after the previous response) is closed.
+    body_timeout_s
+        ``TIA_BODY_TIMEOUT_S``: a request whose body sends nothing for this long is answered
+        408 (between two reads, as nginx's ``client_body_timeout``).
     """
 
     model_config = SettingsConfigDict(env_prefix="TIA_")
@@ -42,3 +48,5 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list)
     bundled: bool = True
     allowed_hosts: list[str] = Field(default_factory=lambda: ["127.0.0.1", "localhost", "[::1]"])
+    head_timeout_s: float = Field(30.0, gt=0, allow_inf_nan=False)
+    body_timeout_s: float = Field(30.0, gt=0, allow_inf_nan=False)

@@ -424,24 +424,34 @@ def border_distance(sites: gpd.GeoDataFrame, borders: gpd.GeoDataFrame) -> gpd.G
     crs = local_projected_crs(tuple(borders.total_bounds))
     lines = np.asarray(borders.to_crs(crs).geometry.values)
     points = np.asarray(sites.to_crs(crs).geometry.values)
-    best_line = np.full(len(sites), -1)
-    lines_of = pd.Series(np.arange(len(borders))).groupby(borders["unit_id"].to_numpy()).indices
+    # every border as two-point segments: the nearest point of a border is that of its
+    # nearest segment, found with a small spatial index per unit over its own borders
+    parts, part_line = shapely.get_parts(lines, return_index=True)
+    xy, part = shapely.get_coordinates(parts, return_index=True)
+    start, end, segment_line = _segments(xy, part, part_line)
+    segments = shapely.linestrings(np.stack([start, end], axis=1))
+    unit_of_segment = borders["unit_id"].to_numpy()[segment_line]
+    segments_of = pd.Series(np.arange(len(segments))).groupby(unit_of_segment).indices
+    best = np.full(len(sites), -1)
     for unit_id, rows in sites.groupby("unit_id", sort=False).indices.items():
-        own = lines_of.get(unit_id)
+        own = segments_of.get(unit_id)
         if own is None:
             continue
-        d = shapely.distance(points[rows][:, None], lines[own][None, :])  # sites x its borders
-        best_line[rows] = own[d.argmin(axis=1)]  # the first of equals, in the borders' order
-    found = best_line >= 0
+        site, nearest = shapely.STRtree(segments[own]).query_nearest(points[rows])
+        best[rows[site]] = own[nearest]
+    found = best >= 0
     neighbour = np.full(len(sites), "", dtype=object)
-    neighbour[found] = borders["neighbour_id"].to_numpy()[best_line[found]]
+    neighbour[found] = borders["neighbour_id"].to_numpy()[segment_line[best[found]]]
     if found.any():
         # the nearest point of the border, back in lon/lat; the leg starts at the site itself
-        nearest = shapely.shortest_line(points[found], lines[best_line[found]])
-        end = gpd.GeoSeries(shapely.get_point(nearest, 1), crs=crs).to_crs(WGS84).values
-        start = sites.geometry.values[found]
+        nearest_leg = shapely.shortest_line(points[found], segments[best[found]])
+        end_point = gpd.GeoSeries(shapely.get_point(nearest_leg, 1), crs=crs).to_crs(WGS84)
+        start_point = sites.geometry.values[found]
         _, _, metres = GEOD.inv(
-            shapely.get_x(start), shapely.get_y(start), shapely.get_x(end), shapely.get_y(end)
+            shapely.get_x(start_point),
+            shapely.get_y(start_point),
+            shapely.get_x(end_point.values),
+            shapely.get_y(end_point.values),
         )
         out.loc[found, "border_km"] = metres / 1000.0
     out["border_unit"] = neighbour

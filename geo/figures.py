@@ -37,6 +37,8 @@ __all__ = [
 #: there are more, and the report's tables hold them all.
 MAX_FIGURE_UNITS = 40
 MAX_FIGURE_LINKS = 300
+#: Sites the overview draws at most (graded first, then a fixed pseudo-random choice).
+MAX_FIGURE_SITES = 20_000
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "WenQuanYi Zen Hei", "SimHei", "PingFang SC")
@@ -107,12 +109,23 @@ def overview_figure(results: Results, lang: str) -> bytes:
         results.zones.boundary.plot(ax=ax, color="#2c3e50", linewidth=1.4, linestyle="--")
     drawn = drawn_language(lang)
     sites = results.sites
+    if len(sites) > MAX_FIGURE_SITES:
+        shuffle = np.random.default_rng(0).permutation(len(sites))
+        order = np.lexsort((shuffle, -sites["a_grade"].fillna(0).to_numpy(float)))
+        sites = sites.iloc[np.sort(order[:MAX_FIGURE_SITES])]
+        ax.set_title(
+            _words(lang)["sites_drawn"].format(
+                shown=f"{len(sites):,}", total=f"{len(results.sites):,}"
+            )
+        )
     for code, group in sites.groupby(sites["gb_class"].fillna("")):
         size = (12 + 6 * group["a_grade"].fillna(0)).to_numpy(float)
         group.plot(ax=ax, color=GB_COLOURS.get(code, GB_COLOURS[""]), markersize=size,
                    edgecolor="#333", linewidth=0.4,
                    label=f"{code} {i18n.term('gb', code, drawn)}".strip())  # fmt: skip
-    ax.legend(title=i18n.words(drawn)["gb_class"], fontsize=8, loc="best")
+    # "best" weighs every point against every place: slow, and needless with many points
+    where = "best" if len(sites) <= 2000 else "lower left"
+    ax.legend(title=i18n.words(drawn)["gb_class"], fontsize=8, loc=where)
     ax.set_axis_off()
     ax.set_aspect(1 / np.cos(np.radians(sites.geometry.y.mean() if len(sites) else 30)))
     return _png(fig)

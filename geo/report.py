@@ -49,6 +49,20 @@ def _records(frame: pd.DataFrame | None, limit: int | None = None) -> list[dict[
     return frame.replace({np.nan: None}).to_dict(orient="records")
 
 
+#: Rows of a long table the report shows (the rest are in the published files).
+MAX_TABLE_ROWS = 100
+
+
+def _clusters_first(clusters: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Clusters in the order the report lists them: candidates by rank, then by size."""
+    if clusters is None:
+        return None
+    table = clusters.drop(columns="geometry")
+    rank = table["rank"].astype(float).where(table["candidate"].astype(bool), np.inf)
+    order = np.lexsort((-table["sites"].to_numpy(float), rank.to_numpy(float)))
+    return table.iloc[order]
+
+
 def _units_table(results: Results, label: dict[str, str]) -> list[dict[str, Any]]:
     table = results.unit_indicators
     if table is None:
@@ -147,9 +161,8 @@ def render_report(results: Results, *, lang: str = "zh") -> str:
         "label": label,
         "kinds": {k: i18n.kind_label(k, lang) for k in load_taxonomy().kinds},
         "top_overlaps": _records(top),
-        "clusters": _records(
-            None if results.clusters is None else results.clusters.drop(columns="geometry")
-        ),
+        "clusters": _records(_clusters_first(results.clusters), MAX_TABLE_ROWS),
+        "n_clusters": 0 if results.clusters is None else len(results.clusters),
         "candidates": _records(None if candidates is None else candidates.drop(columns="geometry")),
         "links": _records(
             None if results.linkage is None

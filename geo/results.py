@@ -32,7 +32,7 @@ from geo.dataset import Dataset
 from geo.diagnostics import Note, RunWarning
 from geo.i18n import explain_pairs, note_record
 from geo.registry import CATALOGUE
-from geo.spreadsheet import without_formulas
+from geo.spreadsheet import write_csv
 
 __all__ = [
     "READ_MODEL_VERSION",
@@ -212,7 +212,9 @@ def _flat(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Join list values (osmnx merges attributes of simplified edges) into ``;`` text."""
     out = gdf.copy()
     for column in out.columns:
-        if column != "geometry" and out[column].map(lambda v: isinstance(v, list)).any():
+        if column == "geometry" or out[column].dtype != object:
+            continue
+        if out[column].map(lambda v: isinstance(v, list)).any():
             out[column] = out[column].map(
                 lambda v: ";".join(map(str, v)) if isinstance(v, list) else v
             )
@@ -258,13 +260,14 @@ def _write_files(
             value = _flat(value)  # once per layer: osmnx's merged road names become text
             kind = {"geometry_type": output.geometry} if value.empty and output.geometry else {}
             value.to_file(
-                folder / "results.gpkg", layer=output.name, driver="GPKG", engine="pyogrio", **kind
-            )
+                folder / "results.gpkg", layer=output.name, driver="GPKG", engine="pyogrio",
+                use_arrow=True, **kind,
+            )  # fmt: skip
             for name in output.files:  # the same layer in another format, by its suffix
-                value.to_file(folder / name, engine="pyogrio")
+                value.to_file(folder / name, engine="pyogrio", use_arrow=True)
             written.extend(output.files)
         elif output.csv:
-            without_formulas(value).to_csv(folder / output.csv, index=False, float_format="%.3f")
+            write_csv(value, folder / output.csv)
             written.append(output.csv)
         # the read model: the same rows with their types kept, for the server to read back
         value.reset_index(drop=True).to_parquet(model / f"{output.name}.parquet", index=False)

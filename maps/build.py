@@ -20,7 +20,7 @@ from maps.assets import inline_assets, static_assets
 from maps.controls import Legend, OutlineMiniMap
 from maps.escape import html_text
 from maps.layers import LAYERS, features, generic_layer
-from maps.sites import SiteLayer
+from maps.sites import SiteLayer, drawn_sites
 from maps.style import grade_radius, words
 
 __all__ = ["BASEMAPS", "LAYER_NAMES", "build_map", "map_html", "save_map"]
@@ -67,6 +67,11 @@ def _basemap(name: str) -> folium.TileLayer:
 
 
 def _sites_legend(results: Results, lang: str) -> str:
+    drawn = len(drawn_sites(results))
+    shown = ""
+    if drawn < len(results.sites):
+        note = words(lang)["sites_shown"].format(n=f"{drawn:,}", total=f"{len(results.sites):,}")
+        shown = f"<div>{html_text(note)}</div>"
     present = set(results.sites["gb_class"].fillna(""))
     rows = [
         f'<div class="tia-row"><i style="background:{colour};border-radius:50%"></i>'
@@ -80,7 +85,7 @@ def _sites_legend(results: Results, lang: str) -> str:
         f'margin-right:3px;vertical-align:middle"></i>{g}A '
         for g in (1, 3, 5)
     )
-    return "".join(rows) + f"<div>{sizes}</div>"
+    return "".join(rows) + f"<div>{sizes}</div>" + shown
 
 
 def build_map(

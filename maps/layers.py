@@ -30,6 +30,8 @@ Legend = str  # an HTML fragment shown under the layer's name in the legend
 
 #: Overlap lines drawn at most (the strongest): beyond that a map is unreadable and heavy.
 MAX_PAIRS = 2000
+#: Overlap groups and clusters drawn at most (the highest-scoring, the largest).
+MAX_AREAS = 2000
 
 
 def features(gdf: gpd.GeoDataFrame, columns: list[str]) -> dict[str, Any]:
@@ -57,6 +59,11 @@ def _gradient(colormap: LinearColormap, low: str, high: str) -> str:
         f'<div class="tia-ends"><span>{html_text(low)}</span><span>{html_text(high)}</span>'
         "</div>"
     )
+
+
+def _shown_of(template: str, shown: int, total: int) -> Legend:
+    """Return the legend line saying how many of a layer's features are drawn."""
+    return f"<div>{html_text(template.format(n=f'{shown:,}', total=f'{total:,}'))}</div>"
 
 
 def _tooltip(fields: list[str], aliases: list[str]) -> folium.GeoJsonTooltip:
@@ -134,7 +141,7 @@ def overlap_pairs_layer(results: Results, w: Words, lang: str) -> tuple[Any, Leg
     )
     legend = _gradient(colormap, f"{w['score']} 0", "100")
     if total > len(pairs):
-        legend += f"<div>{html_text(w['strongest'].format(n=len(pairs), total=total))}</div>"
+        legend += _shown_of(w["strongest"], len(pairs), total)
     return layer, legend
 
 
@@ -143,6 +150,8 @@ def overlap_groups_layer(results: Results, w: Words, lang: str) -> tuple[Any, Le
     groups = results.overlap_groups
     if groups is None or groups.empty:
         return None
+    total = len(groups)
+    groups = groups.nlargest(MAX_AREAS, "max_score")
     where = results.sites.set_index("site_id").geometry
     hulls = [
         shapely.MultiPoint([where[s] for s in ids.split(";") if s in where.index]).convex_hull
@@ -169,7 +178,10 @@ def overlap_groups_layer(results: Results, w: Words, lang: str) -> tuple[Any, Le
         ),
         show=False,
     )
-    return layer, _swatch("#fc4e2a", w["overlap_groups"])
+    legend = _swatch("#fc4e2a", w["overlap_groups"])
+    if total > len(groups):
+        legend += _shown_of(w["largest_groups"], len(groups), total)
+    return layer, legend
 
 
 def clusters_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:
@@ -179,7 +191,10 @@ def clusters_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] 
         return None
     colormap = LinearColormap(["#c6dbef", "#6baed6", "#08519c"], vmin=0, vmax=1)
     label = _unit_names(results, lang)
-    gdf = clusters.copy()
+    total = len(clusters)
+    order = clusters.assign(_candidate=clusters["candidate"].astype(bool))
+    order = order.sort_values(["_candidate", "sites"], ascending=False, kind="stable")
+    gdf = clusters.loc[order.index[:MAX_AREAS]].copy()
     gdf["index"] = gdf["cross_border_index"].astype(float).round(2)
     gdf["members"] = gdf["units"].map(
         lambda s: ", ".join(
@@ -206,7 +221,10 @@ def clusters_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] 
             ["", w["sites_count"], w["cross_border_index"], w["unit"], w["kind"], ""],
         ),
     )
-    return layer, _gradient(colormap, f"{w['cross_border_index']} 0", "1")
+    legend = _gradient(colormap, f"{w['cross_border_index']} 0", "1")
+    if total > len(gdf):
+        legend += _shown_of(w["largest_clusters"], len(gdf), total)
+    return layer, legend
 
 
 def _values(value: object) -> list[str]:

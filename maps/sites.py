@@ -17,10 +17,14 @@ from folium.map import Layer
 from geo.i18n import term, unit_names
 from geo.palette import GB_COLOURS
 from geo.results import Results
+from maps.layers import MAX_PAIRS
 from maps.style import Words, grade_radius, kind_label
 from maps.templates import template
 
-__all__ = ["SiteLayer", "site_columns"]
+__all__ = ["MAX_MAP_SITES", "SiteLayer", "drawn_sites", "site_columns"]
+
+#: Sites drawn at most: a million names and positions would make a page of about 90 MB.
+MAX_MAP_SITES = 50_000
 
 _CDN = "https://cdn.jsdelivr.net/npm"
 
@@ -46,9 +50,29 @@ def _overlaps_by_site(results: Results, index: pd.Series, top: int) -> dict[int,
     return out
 
 
+def drawn_sites(results: Results, limit: int = MAX_MAP_SITES) -> pd.DataFrame:
+    """Return the sites the map draws: all of them up to ``limit``, else ``limit`` of them.
+
+    First the sites of the overlap lines the map draws (the strongest pairs), then by A-grade,
+    the highest first; among equals a fixed pseudo-random order, so that what is left out is
+    spread evenly over the map rather than cut off by the file's order.
+    """
+    sites = results.sites
+    if len(sites) <= limit:
+        return sites
+    first = pd.Series(False, index=sites.index)
+    pairs = results.overlap_pairs
+    if pairs is not None and not pairs.empty:
+        top = pairs.nlargest(MAX_PAIRS, "score")
+        first = sites["site_id"].isin(set(top["site_a"]) | set(top["site_b"]))
+    shuffle = np.random.default_rng(0).permutation(len(sites))
+    order = np.lexsort((shuffle, -sites["a_grade"].fillna(0).to_numpy(float), ~first.to_numpy()))
+    return sites.iloc[np.sort(order[:limit])]
+
+
 def site_columns(results: Results, lang: str, *, top_overlaps: int = 5) -> dict[str, Any]:
     """Return the sites as compact columns for the page (see the module docstring)."""
-    sites = results.sites
+    sites = drawn_sites(results)
     index = pd.Series(np.arange(len(sites)), index=sites["site_id"].astype(str))
     classes = list(GB_COLOURS)
     kinds = sorted(set(sites["kind"].fillna("")))

@@ -66,7 +66,7 @@ def test_analyze_bundled_dataset(tmp_path):
         "record duplicates", "assign units", "measure borders", "load roads", "build network",
         "travel times", "isochrones", "border friction", "overlaps", "clusters", "balance",
         "density", "unit distances", "load stats", "linkage", "efficiency", "terrain", "swot",
-        "write tables and layers", "write map.html", "write report.html",
+        "display geometry", "write tables and layers", "write map.html", "write report.html",
     ]  # fmt: skip
     assert all(seconds >= 0 for seconds in record["timings_s"].values())
     assert record["skipped"] == {

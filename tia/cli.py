@@ -286,8 +286,11 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.connections import head_deadline_protocol
+    from api.settings import Settings
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    protocol = head_deadline_protocol(Settings().head_timeout_s)
+    uvicorn.run(create_app(), host=host, port=port, log_level="info", http=protocol)
 
 
 @app.callback(invoke_without_command=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 from geo.analyses.base import Stage
 from geo.dataset import Dataset
+from geo.display import use_display_geometry
 from geo.pipeline import run_pipeline
 from geo.registry import REGISTRY
 from geo.report import write_report
@@ -96,6 +97,7 @@ def analyse_and_publish(
 
     results = run_pipeline(dataset, on_stage=on_stage, stages=stages)
     on_stage(STAGE_WRITE, len(stages), total)
+    use_display_geometry(results)
     files = {
         "map.html": partial(save_map, results, lang=lang),
         "report.html": partial(write_report, results, lang=lang),

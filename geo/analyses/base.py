@@ -69,6 +69,9 @@ class Output:
         ``off``: not drawn.
     api
         Served as a paginated API table (``/datasets/{id}/tables/{name}``).
+    display
+        How a large layer is simplified once the analysis is done (see
+        :mod:`geo.display`): ``coverage``, ``features`` or ``None`` (never).
     columns
         The attribute columns: name -> (type, description). The API's row schemas are made
         from them; a test holds each declared output to them on the bundled run. A column
@@ -85,6 +88,7 @@ class Output:
     read: Callable[[Path], Any] | None = None
     map: Literal["shown", "hidden", "off"] = "off"
     api: bool = True
+    display: Literal["coverage", "features"] | None = None
     columns: Mapping[str, tuple[type, str]] = field(default_factory=dict)
 
     def label(self, lang: str) -> str:

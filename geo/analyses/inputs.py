@@ -112,6 +112,7 @@ class LoadUnits(Stage):
             {"en": "Administrative units", "zh": "行政单元"},
             geometry="MultiPolygon",
             map="shown",
+            display="coverage",
         ),
     )
 
@@ -136,6 +137,7 @@ class LoadZones(Stage):
             {"en": "Special zones", "zh": "特殊区域"},
             geometry="MultiPolygon",
             map="shown",
+            display="features",
         ),
     )
 
@@ -234,6 +236,7 @@ class MeasureBorders(Stage):
             "layer",
             {"en": "Shared unit borders", "zh": "共享边界"},
             geometry="MultiLineString",
+            display="features",
         ),
     )
 

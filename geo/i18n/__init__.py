@@ -81,6 +81,20 @@ WORDS: dict[str, tuple[str, str]] = {
     "high": ("高", "high"),
     "zone_note": ("示意范围", "approximate boundary"),
     "strongest": ("仅显示最强的 {n} 对（共 {total} 对）", "the strongest {n} of {total} shown"),
+    "map:largest_groups": (
+        "仅显示得分最高的 {n} 组（共 {total} 组）",
+        "the {n} highest-scoring of {total} groups shown",
+    ),
+    "map:largest_clusters": (
+        "仅显示最大的 {n} 个集群（共 {total} 个，合作候选优先）",
+        "the {n} largest of {total} clusters shown (candidates first)",
+    ),
+    "map:sites_shown": (
+        "地图显示 {n} / {total} 个资源点（等级高者及相似资源对所涉者优先），"
+        "搜索仅限这些点；全部见 results.gpkg",
+        "{n} of {total} sites drawn (higher grades and those in the drawn pairs "
+        "first); the search finds these; all are in results.gpkg",
+    ),
     "title": ("旅游一体化分析报告", "Tourism integration report"),
     "overview": ("概览", "Overview"),
     "data_quality": ("数据质量", "Data quality"),
@@ -212,6 +226,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "figure:share_units": ("单元累计占比", "cumulative share of units"),
     "figure:share_endowment": ("资源禀赋累计占比", "cumulative share of endowment"),
     "figure:efficiency_score": ("效率值", "efficiency"),
+    "figure:sites_drawn": (
+        "绘出 {shown} / {total} 个资源点（等级高者优先）",
+        "{shown} of {total} sites drawn (higher grades first)",
+    ),
+    "report:rows_shown": (
+        "显示 {n} / {total} 行；全部见 {file}",
+        "{n} of {total} rows shown; all are in {file}",
+    ),
     "figure:top_pairs": (
         "相似资源对最多的 {shown} 个单元（共 {total} 个）",
         "the {shown} units with the most pairs (of {total})",
@@ -444,12 +466,31 @@ def explain_pairs(
     label = unit_names(units, lang)
     by_id = sites.set_index("site_id")
 
-    def who(ids: pd.Series, names: pd.Series) -> list[str]:
-        rows = by_id.loc[ids.to_numpy()]
-        english = rows["name_en"].fillna("").astype(str) if "name_en" in rows else [""] * len(rows)
-        unit = rows["unit_id"].astype(str).map(label).fillna(outside)
-        return _who(names.tolist(), list(english), unit.tolist(), rows["a_grade"].tolist(), lang)
+    # each site's label once, however many pairs it is in
+    ids = pd.unique(pd.concat([pairs["site_a"], pairs["site_b"]], ignore_index=True))
+    rows = by_id.loc[ids]
+    english = rows["name_en"].fillna("").astype(str) if "name_en" in rows else [""] * len(rows)
+    unit = rows["unit_id"].astype(str).map(label).fillna(outside)
+    names = dict(zip(pairs["site_a"], pairs["name_a"], strict=True))
+    names.update(zip(pairs["site_b"], pairs["name_b"], strict=True))
+    labels = dict(
+        zip(
+            ids,
+            _who(
+                [names[i] for i in ids],
+                list(english),
+                unit.tolist(),
+                rows["a_grade"].tolist(),
+                lang,
+            ),
+            strict=True,
+        )
+    )
 
+    def who(ids: pd.Series) -> list[str]:
+        return [labels[i] for i in ids]
+
+    @cache
     def what(kind: str, themes: str) -> str:
         shared = [theme_label(t, lang) for t in themes.split(";") if t]
         if lang == "zh":
@@ -475,8 +516,8 @@ def explain_pairs(
 
     text = []
     for a, b, kind, themes, distance, cross, score in zip(
-        who(pairs["site_a"], pairs["name_a"]),
-        who(pairs["site_b"], pairs["name_b"]),
+        who(pairs["site_a"]),
+        who(pairs["site_b"]),
         pairs["shared_kind"].fillna("").tolist(),
         pairs["shared_themes"].fillna("").tolist(),
         pairs["distance"].tolist(),

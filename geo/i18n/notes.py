@@ -102,6 +102,27 @@ NOTES: dict[str, tuple[str, str]] = {
         "{n} sites lie outside every unit but within {km} km of one (islands, border "
         "waterfalls, coarse coastlines); each is attached to the nearest unit",
     ),
+    "display_simplified:units": (
+        "行政单元图层有 {vertices} 个顶点，地图、GeoPackage 和 API 中按容"
+        "差 {tolerance_deg}° 简化为 {display_vertices} 个顶点用于显示；分析使用完整几何",
+        "the units layer has {vertices} vertices: the map, the GeoPackage "
+        "and the API show it simplified to {display_vertices} (tolerance {tolerance_deg}°); "
+        "the analysis used the full geometry",
+    ),
+    "display_simplified:zones": (
+        "特殊区域图层有 {vertices} 个顶点，地图、GeoPackage 和 API 中按容"
+        "差 {tolerance_deg}° 简化为 {display_vertices} 个顶点用于显示；分析使用完整几何",
+        "the zones layer has {vertices} vertices: the map, the GeoPackage "
+        "and the API show it simplified to {display_vertices} (tolerance {tolerance_deg}°); "
+        "the analysis used the full geometry",
+    ),
+    "display_simplified:unit_borders": (
+        "共享边界图层有 {vertices} 个顶点，地图、GeoPackage 和 API 中按容"
+        "差 {tolerance_deg}° 简化为 {display_vertices} 个顶点用于显示；分析使用完整几何",
+        "the shared borders layer has {vertices} vertices: the map, the GeoPackage "
+        "and the API show it simplified to {display_vertices} (tolerance {tolerance_deg}°); "
+        "the analysis used the full geometry",
+    ),
     "hubs_outside_units": (
         "{n} 个中心点（如县城）不在任何行政单元内；单元间的中心点行程时间不计入它们",
         "{n} hubs (e.g. county seats) lie outside every unit; the hub-to-hub times between "

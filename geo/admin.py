@@ -158,9 +158,10 @@ def assign_units(
     for mask, code in ((mismatched, "unit_disagrees"), (unknown, "unit_declared_unknown")):
         if mask.any():
             flagged = out.loc[mask]
+            # declared -> containing unit, in no language (the note's sentence says which)
             items = (
-                flagged["site_id"] + " " + flagged["name"] + ": declared "
-                + flagged["unit_declared"] + ", lies in " + flagged["unit_name"]
+                flagged["site_id"] + " " + flagged["name"] + ": "
+                + flagged["unit_declared"] + " → " + flagged["unit_name"]
             ).tolist()  # fmt: skip
             warnings.append(RunWarning(code, {"n": int(mask.sum())}, items))
     return out, warnings

@@ -161,7 +161,14 @@ def load_dataset(path: str | Path, *, confined: bool = False) -> Dataset:
         raise DatasetError(msg) from None
     updates = {}
     for section, part in dataset.parts().items():
-        full = (root / part.path).resolve()
+        try:
+            full = (root / part.path).resolve()
+        except (RuntimeError, OSError) as exc:  # a symlink loop (RuntimeError before 3.13)
+            msg = (
+                f"{manifest}: [{section}] path '{part.path}' cannot be followed ({exc}); "
+                "replace the link by the file"
+            )
+            raise DatasetError(msg) from None
         if confined and not full.is_relative_to(root):
             msg = (
                 f"{manifest}: [{section}] path '{part.path}' leads outside the dataset folder; "

@@ -24,6 +24,8 @@ import rasterio.features
 import rasterio.warp
 from rasterio.transform import array_bounds, rowcol
 
+from geo.errors import DatasetError
+
 __all__ = [
     "STEEP_DEG",
     "Hillshade",
@@ -132,9 +134,16 @@ def analyse_terrain(
         ``mean_slope_deg``, ``steep_share`` and ``dem_cells``, the hillshade in EPSG:4326
         with its bounds, and the number of sites without a value.
     """
-    with rasterio.open(dem) as src:
-        z = src.read(band, masked=True).astype("float64").filled(np.nan)
-        transform, crs = src.transform, src.crs
+    try:
+        with rasterio.open(dem) as src:
+            z = src.read(band, masked=True).astype("float64").filled(np.nan)
+            transform, crs = src.transform, src.crs
+    except rasterio.errors.RasterioIOError as exc:
+        msg = (
+            f"{dem}: the elevation values cannot be read ({exc}); the file is truncated or "
+            "damaged: copy or export it again"
+        )
+        raise DatasetError(msg) from None
     slope = slope_degrees(z, transform, crs)
     to_dem = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     x, y = to_dem.transform(sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy())

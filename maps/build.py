@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 import folium
+import numpy as np
 import shapely
 from folium import plugins
 
@@ -168,7 +169,10 @@ def build_map(
         position="topleft", primary_length_unit="kilometers", primary_area_unit="hectares"
     ).add_to(fmap)
     outline = results.units[["geometry"]].copy()
-    outline["geometry"] = shapely.simplify(outline.geometry.array, 0.005)
+    # the mini map is about 150 px wide: a 500th of the extent is finer than its pixels
+    outline["geometry"] = shapely.simplify(
+        outline.geometry.array, max(0.005, float(np.hypot(east - west, north - south)) / 500)
+    )
     OutlineMiniMap(features(outline, [])).add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])
     return fmap

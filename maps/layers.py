@@ -159,7 +159,7 @@ def overlap_groups_layer(results: Results, w: Words, lang: str) -> tuple[Any, Le
     ]
     gdf = gpd.GeoDataFrame(groups.copy(), geometry=hulls, crs=4326)
     metric = local_projected_crs(tuple(gdf.total_bounds))
-    gdf["geometry"] = gdf.to_crs(metric).buffer(1500).to_crs(4326)
+    gdf["geometry"] = gdf.to_crs(metric).buffer(1500, quad_segs=4).to_crs(4326)
     gdf["label"] = gdf["names"].str.replace(";", "、" if lang == "zh" else ", ")
     gdf["kinds"] = gdf["kinds"].map(
         lambda ks: ", ".join(kind_label(k, lang) for k in str(ks).split(";") if k)

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import rasterio
 from rasterio.transform import from_origin
 
@@ -139,6 +140,45 @@ def _huge_dem(folder: Path) -> None:
         handle.write('\n[dem]\npath = "dem.tif"\n')
 
 
+def _truncated_dem(folder: Path) -> None:
+    """A real GeoTIFF (uncompressed, 300 × 300) cut off after 60 % of its bytes."""
+    profile = {
+        "driver": "GTiff", "width": 300, "height": 300, "count": 1, "dtype": "int16",
+        "crs": "EPSG:4326", "transform": from_origin(103.0, 30.0, 0.01, 0.01),
+    }  # fmt: skip
+    path = folder / "dem.tif"
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(np.arange(90_000, dtype="int16").reshape(1, 300, 300))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) * 6 // 10])
+    with (folder / "dataset.toml").open("a", encoding="utf-8") as handle:
+        handle.write('\n[dem]\npath = "dem.tif"\n')
+
+
+def _sparse_2gb_sites(folder: Path) -> None:
+    """sites.csv grown to 2 GiB of NUL bytes (sparse: no disk used)."""
+    with (folder / "sites.csv").open("r+b") as handle:
+        handle.truncate(2 * 1024**3)
+
+
+def _wide_sites(folder: Path) -> None:
+    """sites.csv with 100,000 more columns."""
+    path = folder / "sites.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    extra = ",".join(f"c{i}" for i in range(100_000))
+    blanks = "," * 100_000
+    rows = [lines[0] + "," + extra] + [line + blanks for line in lines[1:]]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+
+
+def _symlink_loop(folder: Path) -> None:
+    """sites.csv is a link to a link that leads back to the first."""
+    (folder / "sites.csv").unlink()
+    (folder / "loop1").symlink_to("loop2")
+    (folder / "loop2").symlink_to("loop1")
+    (folder / "sites.csv").symlink_to("loop1")
+
+
 def _roads_off_the_globe(folder: Path) -> None:
     path = folder / "roads.geojson"
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -189,4 +229,8 @@ CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "NUL in a name": (_nul_in_a_name, "control character"),
     "zero-area unit": (_zero_area_unit, "has no area"),
     "units across 180°": (_units_across_180, "across the 180° meridian"),
+    "truncated DEM": (_truncated_dem, "truncated or damaged"),
+    "2 GB sparse sites CSV": (_sparse_2gb_sites, "table_max_mb"),
+    "100,000-column sites CSV": (_wide_sites, "table_max_columns"),
+    "symlink loop": (_symlink_loop, "cannot be followed"),
 }

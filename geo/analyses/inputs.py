@@ -17,6 +17,7 @@ from geo.analyses.columns import SITE_COLUMNS
 from geo.dedupe import find_record_duplicates
 from geo.errors import DatasetError
 from geo.sources import check_dem, load_sites, load_units, load_zones
+from geo.sources.files import TableLimits
 from geo.sources.layer import LoadedLayer
 from geo.taxonomy import Taxonomy, classify_sites, load_taxonomy
 
@@ -30,6 +31,22 @@ __all__ = [
     "MeasureBorders",
     "RecordDuplicates",
 ]
+
+
+class TableParams(ParamModel):
+    """Bounds on the delimited tables read (keys of ``[params]``)."""
+
+    table_max_mb: float = Field(
+        1024.0, gt=0, description="largest CSV/TXT table read (MB); a larger one is refused"
+    )
+    table_max_columns: int = Field(
+        1000, gt=0, description="most columns of a CSV/TXT table; a wider one is refused"
+    )
+
+
+def table_limits(ctx: Context) -> TableLimits:
+    """Return the table limits of the run's parameters."""
+    return TableLimits(ctx.params.table_max_mb, ctx.params.table_max_columns)
 
 
 class UnitParams(ParamModel):
@@ -83,6 +100,7 @@ class LoadSites(Stage):
 
     name = "load sites"
     validates = True
+    params = (TableParams,)
     outputs = (
         Output(
             "sites",
@@ -96,7 +114,7 @@ class LoadSites(Stage):
 
     def run(self, ctx: Context) -> StageResult:
         """Load ``[sites]``."""
-        return _loaded("sites", load_sites(ctx.dataset.sites))
+        return _loaded("sites", load_sites(ctx.dataset.sites, limits=table_limits(ctx)))
 
 
 class LoadUnits(Stage):

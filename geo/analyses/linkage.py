@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from geo.analyses.base import Context, Output, Stage, StageResult
+from geo.analyses.inputs import table_limits
 from geo.diagnostics import Note, RunWarning
 from geo.linkage import centroid_distances, gravity_linkage
 from geo.sources.stats import UnitStats, load_stats
@@ -85,7 +86,7 @@ class LoadStats(Stage):
     def run(self, ctx: Context) -> StageResult:
         """Load ``[stats]`` for the units and say what is missing or illustrative."""
         part = ctx.dataset.stats
-        stats = load_stats(part, list(ctx["units"]["unit_id"]))
+        stats = load_stats(part, list(ctx["units"]["unit_id"]), limits=table_limits(ctx))
         return StageResult({"stats": stats}, warnings=stats_warnings(stats, part))
 
 

@@ -15,6 +15,7 @@ from pydantic import Field, PositiveFloat
 
 from geo.admin import assign_units
 from geo.analyses.base import Context, Output, ParamModel, Stage, StageResult
+from geo.analyses.inputs import table_limits
 from geo.coords import WGS84
 from geo.diagnostics import RunWarning
 from geo.friction import border_crossings, border_deadends, detour_indices
@@ -101,7 +102,8 @@ class LoadRoads(_RoadStage):
             {"road_lines": loaded.data}, sources={"roads": loaded.info}, warnings=loaded.warnings
         )
         if ctx.dataset.hubs is not None:
-            hub_layer = load_sites(SitesPart(**ctx.dataset.hubs.model_dump()))
+            hub_part = SitesPart(**ctx.dataset.hubs.model_dump())
+            hub_layer = load_sites(hub_part, limits=table_limits(ctx))
             hubs, _ = assign_units(hub_layer.data, units, attach_m=ctx.params.attach_km * 1000.0)
             outside = hubs[hubs["unit_id"] == ""]
             if len(outside):

@@ -286,6 +286,8 @@ PARAMETERS_ZH: dict[str, str] = {
     "offroad_speed_kmh": "资源点与道路之间的速度",
     "od_cutoff_min": "大规模资源点集不存储超过此值的出行时间",
     "border_tolerance_m": "两单元边界相距小于此值即视为共享",
+    "table_max_mb": "读取的 CSV/TXT 表格最大体积（MB），更大的表格被拒绝",
+    "table_max_columns": "CSV/TXT 表格最多的列数，更宽的表格被拒绝",
     "attach_km": "资源点（或中心点）在所有单元之外但距某单元不超过此距离时归入最近单元"
     "（海岛、界河瀑布、粗略岸线）；0 为关闭",
     "record_dup_m": "名称相似且相距小于此值的记录视为同一资源",

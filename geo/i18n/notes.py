@@ -133,13 +133,13 @@ NOTES: dict[str, tuple[str, str]] = {
         "{n} sites lie outside every unit; they are kept with no unit",
     ),
     "unit_disagrees": (
-        "{n} 个资源点位于与所填单元不同的单元内；请核对坐标或所填单元",
-        "{n} sites lie in another unit than the one declared; check their coordinates or "
-        "the declared unit",
+        "{n} 个资源点位于与所填单元不同的单元内（所填单元 → 所在单元）；请核对坐标或所填单元",
+        "{n} sites lie in another unit than the one declared (declared → containing unit); "
+        "check their coordinates or the declared unit",
     ),
     "unit_declared_unknown": (
-        "{n} 个资源点所填的单元不在行政单元图层中",
-        "{n} sites declare a unit that is not in the units layer",
+        "{n} 个资源点所填的单元不在行政单元图层中（所填单元 → 所在单元）",
+        "{n} sites declare a unit that is not in the units layer (declared → containing unit)",
     ),
     # warnings: analyses
     "network_components": (

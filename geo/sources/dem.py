@@ -14,6 +14,7 @@ import rasterio
 import rasterio.errors
 import rasterio.warp
 import shapely
+from rasterio.windows import Window
 
 from geo.coords import WGS84, local_projected_crs
 from geo.diagnostics import RunWarning
@@ -88,19 +89,24 @@ def check_dem(
                     "dem_max_cells in [params]"
                 )
                 raise DatasetError(msg)
+            # a file cut short fails here, not after the analyses: its last row is read
+            src.read(part.band, window=Window(0, src.height - 1, src.width, 1))
             crs = src.crs
             bounds = rasterio.warp.transform_bounds(crs, WGS84, *src.bounds, densify_pts=21)
             width, height, res = src.width, src.height, src.res
             nodata = src.nodatavals[part.band - 1]
     except rasterio.errors.RasterioIOError as exc:
-        msg = f"{path}: cannot open as a raster ({exc}); check the file"
+        msg = (
+            f"{path}: cannot read the raster ({exc}); the file is not a raster, or it is "
+            "truncated or damaged: check it, or copy or export it again"
+        )
         raise DatasetError(msg) from None
-    study = shapely.union_all(units.geometry.values)
+    # the covered share of the units' area, unit by unit (no union of thousands of polygons)
     projected = local_projected_crs(tuple(units.total_bounds))
-    footprint = gpd.GeoSeries([shapely.box(*bounds), study], crs=WGS84).to_crs(projected)
-    coverage = float(
-        footprint.iloc[0].intersection(footprint.iloc[1]).area / footprint.iloc[1].area
-    )
+    areas = units.to_crs(projected).geometry.values
+    box = gpd.GeoSeries([shapely.box(*bounds)], crs=WGS84).to_crs(projected).values[0]
+    covered = shapely.area(shapely.intersection(areas, box)).sum()
+    coverage = float(min(covered / shapely.area(areas).sum(), 1.0))
     warnings: tuple[RunWarning, ...] = ()
     if coverage < min_coverage:
         warnings = (

@@ -9,6 +9,7 @@ import codecs
 import csv
 import io
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
@@ -27,6 +28,7 @@ __all__ = [
     "FILE_TYPES",
     "SIDECAR_SUFFIXES",
     "FileKind",
+    "TableLimits",
     "check_zip_members",
     "detect_encoding",
     "file_kind",
@@ -84,6 +86,36 @@ def file_kind(path: Path) -> FileKind:
     raise DatasetError(msg)
 
 
+@dataclass(frozen=True)
+class TableLimits:
+    """Bounds on a delimited table, checked before it is parsed (``[params]`` keys)."""
+
+    max_mb: float = 1024.0
+    max_columns: int = 1000
+
+
+def _check_table_size(path: Path, limits: TableLimits) -> None:
+    size_mb = path.stat().st_size / 1024**2
+    if size_mb > limits.max_mb:
+        msg = (
+            f"{path}: the table is {size_mb:,.0f} MB, more than table_max_mb = "
+            f"{limits.max_mb:g} (it is read into memory whole); split or filter it, or raise "
+            "table_max_mb in [params]"
+        )
+        raise DatasetError(msg)
+
+
+def _check_table_width(path: Path, header: str, delimiter: str, limits: TableLimits) -> None:
+    width = len(next(csv.reader([header], delimiter=delimiter), []))
+    if width > limits.max_columns:
+        msg = (
+            f"{path}: the table has {width:,} columns, more than table_max_columns = "
+            f"{limits.max_columns:,}; keep the columns the manifest names, or raise "
+            "table_max_columns in [params]"
+        )
+        raise DatasetError(msg)
+
+
 def _require_content(path: Path) -> bytes:
     data = path.read_bytes()
     if not data.strip():
@@ -130,7 +162,7 @@ def detect_encoding(data: bytes) -> str:
     return best.encoding
 
 
-def read_text_table(path: Path) -> tuple[pd.DataFrame, str]:
+def read_text_table(path: Path, limits: TableLimits | None = None) -> tuple[pd.DataFrame, str]:
     """Read a delimited text file with every cell as a string.
 
     Parameters
@@ -138,6 +170,9 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame, str]:
     path
         CSV/TSV/TXT file in any encoding :func:`detect_encoding` recognises; the delimiter
         (comma, semicolon, tab or bar) is sniffed.
+    limits
+        Largest size and most columns (default :class:`TableLimits`), checked before the
+        table is parsed.
 
     Returns
     -------
@@ -147,8 +182,10 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame, str]:
     Raises
     ------
     DatasetError
-        Empty file, undecodable text, malformed rows, or no data rows.
+        Empty file, undecodable text, malformed rows, no data rows, or over the limits.
     """
+    limits = limits or TableLimits()
+    _check_table_size(path, limits)
     data = _require_content(path)
     try:
         encoding = detect_encoding(data)
@@ -156,11 +193,12 @@ def read_text_table(path: Path) -> tuple[pd.DataFrame, str]:
         msg = f"{path}: {exc}"
         raise DatasetError(msg) from None
     text = data.decode(encoding)
-    sample = "\n".join(text.splitlines()[:20])
+    lines = text[: 1 << 20].splitlines()  # the sniffer needs the first lines only
     try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        delimiter = csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
+    _check_table_width(path, lines[0] if lines else "", delimiter, limits)
     try:
         table = pd.read_csv(
             io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, encoding=None

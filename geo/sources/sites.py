@@ -35,6 +35,7 @@ from geo.diagnostics import RunWarning
 from geo.errors import DatasetError
 from geo.parts import SitesPart
 from geo.sources.files import (
+    TableLimits,
     file_kind,
     find_column,
     read_excel_table,
@@ -244,13 +245,15 @@ def _refuse_control_characters(out: pd.DataFrame, rows: pd.Series, path: Path, w
             raise DatasetError(msg)
 
 
-def load_sites(part: SitesPart) -> LoadedLayer:
+def load_sites(part: SitesPart, *, limits: TableLimits | None = None) -> LoadedLayer:
     """Load and normalise the sites of a dataset.
 
     Parameters
     ----------
     part
         The ``[sites]`` section (absolute path).
+    limits
+        Bounds on a CSV/TXT table (default :class:`~geo.sources.files.TableLimits`).
 
     Returns
     -------
@@ -269,7 +272,7 @@ def load_sites(part: SitesPart) -> LoadedLayer:
     warnings: list[RunWarning] = []
     if kind in ("table", "excel"):
         if kind == "table":
-            table, encoding = read_text_table(path)
+            table, encoding = read_text_table(path, limits)
             info["encoding"] = encoding
         else:
             table = read_excel_table(path, part.sheet)

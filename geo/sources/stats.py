@@ -10,7 +10,13 @@ import pandas as pd
 
 from geo.errors import DatasetError
 from geo.parts import StatsPart
-from geo.sources.files import file_kind, find_column, read_excel_table, read_text_table
+from geo.sources.files import (
+    TableLimits,
+    file_kind,
+    find_column,
+    read_excel_table,
+    read_text_table,
+)
 
 __all__ = ["UnitStats", "load_stats"]
 
@@ -48,7 +54,9 @@ def _illustrative(table: pd.DataFrame, column: str) -> list[str]:
     return sorted(table.index[text.str.startswith("illustrative")])
 
 
-def load_stats(part: StatsPart, unit_ids: list[str]) -> UnitStats:
+def load_stats(
+    part: StatsPart, unit_ids: list[str], *, limits: TableLimits | None = None
+) -> UnitStats:
     """Read the statistics table and check it against the units.
 
     Parameters
@@ -57,6 +65,8 @@ def load_stats(part: StatsPart, unit_ids: list[str]) -> UnitStats:
         The ``[stats]`` section (absolute path).
     unit_ids
         Ids of the units layer.
+    limits
+        Bounds on a CSV/TXT table (default :class:`~geo.sources.files.TableLimits`).
 
     Returns
     -------
@@ -76,7 +86,7 @@ def load_stats(part: StatsPart, unit_ids: list[str]) -> UnitStats:
     if kind not in ("table", "excel"):
         msg = f"{path}: [stats] must be a table (csv or xlsx)"
         raise DatasetError(msg)
-    table = read_text_table(path)[0] if kind == "table" else read_excel_table(path, None)
+    table = read_text_table(path, limits)[0] if kind == "table" else read_excel_table(path, None)
     columns = list(table.columns)
     unit_col = find_column(columns, part.unit, (), path=path, key="unit", section="stats")
     ids = table[unit_col].astype(str).str.strip()

@@ -54,8 +54,8 @@ def test_assign_units_and_warnings(two_units):
     codes = {w.code: w for w in warnings}
     assert set(codes) == {"site_outside_units", "unit_disagrees", "unit_declared_unknown"}
     assert codes["site_outside_units"].items == ["s3 site 3"]
-    assert codes["unit_disagrees"].items == ["s2 site 2: declared 乙区, lies in 甲县"]
-    assert codes["unit_declared_unknown"].items == ["s5 site 5: declared 火星县, lies in 甲县"]
+    assert codes["unit_disagrees"].items == ["s2 site 2: 乙区 → 甲县"]
+    assert codes["unit_declared_unknown"].items == ["s5 site 5: 火星县 → 甲县"]
 
 
 def test_unit_name_key():

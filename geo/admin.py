@@ -224,13 +224,9 @@ def _segments(
     return xy[:-1][same], xy[1:][same], part_owner[part[:-1][same]]
 
 
-def _boundary_segments(
-    geoms: np.ndarray, max_length: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Boundaries as segments no longer than ``max_length``: starts, ends, owner polygons."""
-    rings, owner = shapely.get_parts(
-        shapely.segmentize(shapely.boundary(geoms), max_length), return_index=True
-    )
+def _boundary_segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Polygon boundaries as two-point segments: starts, ends and owner polygons."""
+    rings, owner = shapely.get_parts(shapely.boundary(geoms), return_index=True)
     xy, ring = shapely.get_coordinates(rings, return_index=True)
     return _segments(xy, ring, owner)
 
@@ -273,7 +269,7 @@ def unit_borders(units: gpd.GeoDataFrame, *, tolerance_m: float = 100.0) -> gpd.
     """
     crs = local_projected_crs(tuple(units.total_bounds))
     geoms = units.to_crs(crs).geometry.values
-    start, end, seg_owner = _boundary_segments(geoms, np.inf)
+    start, end, seg_owner = _boundary_segments(geoms)
     a, b = _twins(start, end)
     keep = seg_owner[a] != seg_owner[b]
     a, b = a[keep], b[keep]
@@ -285,7 +281,7 @@ def unit_borders(units: gpd.GeoDataFrame, *, tolerance_m: float = 100.0) -> gpd.
     union = shapely.coverage_union_all(geoms) if clean else shapely.union_all(geoms)
     study = shapely.buffer(shapely.buffer(union, tolerance_m), -tolerance_m)
     near = unmatched if clean else np.ones(len(start), dtype=bool)
-    out_start, out_end, _ = _boundary_segments(np.array([study]), np.inf)
+    out_start, out_end, _ = _boundary_segments(np.array([study]))
     edge_owner = np.concatenate([seg_owner[near], np.full(len(out_start), len(geoms))])
     edges = shapely.linestrings(
         np.stack([np.vstack([start[near], out_start]), np.vstack([end[near], out_end])], axis=1)

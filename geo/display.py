@@ -22,7 +22,7 @@ import shapely
 from geo.diagnostics import RunWarning
 from geo.results import Results
 
-__all__ = ["MAX_DISPLAY_VERTICES", "display_geometry", "use_display_geometry"]
+__all__ = ["MAX_DISPLAY_VERTICES", "display_geometry", "sites_to_draw", "use_display_geometry"]
 
 #: Layers with more vertices than this are simplified for display.
 MAX_DISPLAY_VERTICES = 250_000
@@ -76,8 +76,7 @@ def use_display_geometry(results: Results) -> None:
     """Give the large layers of a finished run their display geometry, before publishing.
 
     Each simplified layer adds a ``display_simplified`` warning (variant: the layer's name)
-    with its vertex counts; the
-    time taken is the run's ``display geometry`` timing.
+    with its vertex counts; the time taken is the run's ``display geometry`` timing.
 
     Parameters
     ----------
@@ -92,3 +91,37 @@ def use_display_geometry(results: Results) -> None:
         if facts is not None:
             results.warnings.append(RunWarning("display_simplified", {"variant": name, **facts}))
     results.timings["display geometry"] = time.perf_counter() - start
+
+
+def sites_to_draw(
+    sites: gpd.GeoDataFrame, limit: int, first: np.ndarray | None = None
+) -> gpd.GeoDataFrame:
+    """Return the sites a map or figure draws: all up to ``limit``, else ``limit`` of them.
+
+    The ``first`` ones (a mask, e.g. the ends of the pairs drawn), then by A-grade, the
+    highest first; among equals a fixed pseudo-random order, so that what is left out is
+    spread evenly over the map rather than cut off by the file's order. The sites keep
+    their order.
+
+    Parameters
+    ----------
+    sites
+        The run's sites (``a_grade``).
+    limit
+        Most sites drawn.
+    first
+        Sites drawn before any other (boolean mask), or None.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``sites`` itself when there are no more than ``limit``, else a selection.
+    """
+    if len(sites) <= limit:
+        return sites
+    shuffle = np.random.default_rng(0).permutation(len(sites))
+    keys = [shuffle, -sites["a_grade"].fillna(0).to_numpy(float)]
+    if first is not None:
+        keys.append(~np.asarray(first, dtype=bool))
+    order = np.lexsort(keys)
+    return sites.iloc[np.sort(order[:limit])]

@@ -19,6 +19,7 @@ from matplotlib.collections import LineCollection
 
 from geo import i18n
 from geo.coords import local_projected_crs
+from geo.display import sites_to_draw
 from geo.palette import GB_COLOURS
 from geo.results import Results
 
@@ -108,11 +109,8 @@ def overview_figure(results: Results, lang: str) -> bytes:
     if results.zones is not None and len(results.zones):
         results.zones.boundary.plot(ax=ax, color="#2c3e50", linewidth=1.4, linestyle="--")
     drawn = drawn_language(lang)
-    sites = results.sites
-    if len(sites) > MAX_FIGURE_SITES:
-        shuffle = np.random.default_rng(0).permutation(len(sites))
-        order = np.lexsort((shuffle, -sites["a_grade"].fillna(0).to_numpy(float)))
-        sites = sites.iloc[np.sort(order[:MAX_FIGURE_SITES])]
+    sites = sites_to_draw(results.sites, MAX_FIGURE_SITES)
+    if len(sites) < len(results.sites):
         ax.set_title(
             _words(lang)["sites_drawn"].format(
                 shown=f"{len(sites):,}", total=f"{len(results.sites):,}"

@@ -21,7 +21,7 @@ from maps.assets import inline_assets, static_assets
 from maps.controls import Legend, OutlineMiniMap
 from maps.escape import html_text
 from maps.layers import LAYERS, features, generic_layer
-from maps.sites import SiteLayer, drawn_sites
+from maps.sites import SiteLayer
 from maps.style import grade_radius, words
 
 __all__ = ["BASEMAPS", "LAYER_NAMES", "build_map", "map_html", "save_map"]
@@ -67,8 +67,7 @@ def _basemap(name: str) -> folium.TileLayer:
     return folium.TileLayer(url, attr=attribution, name=name, overlay=False, **options)
 
 
-def _sites_legend(results: Results, lang: str) -> str:
-    drawn = len(drawn_sites(results))
+def _sites_legend(results: Results, lang: str, drawn: int) -> str:
     shown = ""
     if drawn < len(results.sites):
         note = words(lang)["sites_shown"].format(n=f"{drawn:,}", total=f"{len(results.sites):,}")
@@ -161,7 +160,7 @@ def build_map(
             sections.append((layer, legend))
     if "sites" in chosen and len(results.sites):
         sites = SiteLayer(results, w, lang, cluster_above=cluster_above).add_to(fmap)
-        sections.append((sites, _sites_legend(results, lang)))
+        sections.append((sites, _sites_legend(results, lang, sites.drawn)))
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
     Legend(w["legend"], sections).add_to(fmap)
     plugins.Fullscreen(position="topleft").add_to(fmap)

@@ -14,6 +14,7 @@ import pandas as pd
 from folium.elements import JSCSSMixin
 from folium.map import Layer
 
+from geo.display import sites_to_draw
 from geo.i18n import term, unit_names
 from geo.palette import GB_COLOURS
 from geo.results import Results
@@ -51,23 +52,19 @@ def _overlaps_by_site(results: Results, index: pd.Series, top: int) -> dict[int,
 
 
 def drawn_sites(results: Results, limit: int = MAX_MAP_SITES) -> pd.DataFrame:
-    """Return the sites the map draws: all of them up to ``limit``, else ``limit`` of them.
+    """Return the sites the map draws (:func:`geo.display.sites_to_draw`).
 
-    First the sites of the overlap lines the map draws (the strongest pairs), then by A-grade,
-    the highest first; among equals a fixed pseudo-random order, so that what is left out is
-    spread evenly over the map rather than cut off by the file's order.
+    The ends of the overlap lines the map draws (the strongest pairs) come first.
     """
     sites = results.sites
     if len(sites) <= limit:
         return sites
-    first = pd.Series(False, index=sites.index)
     pairs = results.overlap_pairs
+    first = None
     if pairs is not None and not pairs.empty:
         top = pairs.nlargest(MAX_PAIRS, "score")
-        first = sites["site_id"].isin(set(top["site_a"]) | set(top["site_b"]))
-    shuffle = np.random.default_rng(0).permutation(len(sites))
-    order = np.lexsort((shuffle, -sites["a_grade"].fillna(0).to_numpy(float), ~first.to_numpy()))
-    return sites.iloc[np.sort(order[:limit])]
+        first = sites["site_id"].isin(set(top["site_a"]) | set(top["site_b"])).to_numpy()
+    return sites_to_draw(sites, limit, first)
 
 
 def site_columns(results: Results, lang: str, *, top_overlaps: int = 5) -> dict[str, Any]:
@@ -135,5 +132,6 @@ class SiteLayer(JSCSSMixin, Layer):
         super().__init__(name=words["sites"], overlay=True, control=True, show=True)
         self._name = "TiaSites"
         self.data = site_columns(results, lang)
+        self.drawn = len(self.data["lon"])  # sites in the page (see drawn_sites)
         self.words = dict(words)
         self.clustered = len(results.sites) > cluster_above

@@ -451,7 +451,7 @@ def explain_pairs(
         Overlap pairs (``site_a``, ``site_b``, ``name_a``, ``name_b``, ``shared_kind``,
         ``shared_themes``, ``distance``, ``cross_border``, ``score``).
     sites
-        The sites (``site_id``, ``name_en``, ``a_grade``, ``unit_id``).
+        The sites (``site_id``, ``name``, ``name_en``, ``a_grade``, ``unit_id``).
     units
         The units, for their names.
     lang
@@ -473,13 +473,11 @@ def explain_pairs(
     rows = by_id.loc[ids]
     english = rows["name_en"].fillna("").astype(str) if "name_en" in rows else [""] * len(rows)
     unit = rows["unit_id"].astype(str).map(label).fillna(outside)
-    names = dict(zip(pairs["site_a"], pairs["name_a"], strict=True))
-    names.update(zip(pairs["site_b"], pairs["name_b"], strict=True))
     labels = dict(
         zip(
             ids,
             _who(
-                [names[i] for i in ids],
+                rows["name"].astype(str).tolist(),
                 list(english),
                 unit.tolist(),
                 rows["a_grade"].tolist(),

@@ -19,7 +19,6 @@ components).
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Annotated
 
 import geopandas as gpd
@@ -37,7 +36,7 @@ from geo.dedupe import unit_sphere_xyz
 from geo.grouping import join_groups
 from geo.i18n import explain_pairs
 from geo.network import faster_direction
-from geo.taxonomy import OTHER, Taxonomy, split_themes
+from geo.taxonomy import OTHER, Taxonomy, explode_themes
 
 __all__ = [
     "OverlapParams",
@@ -99,8 +98,36 @@ def _pairs_geodesic(
     return i[keep], j[keep], km[keep]
 
 
-def _grade_text(grade: int) -> str:
-    return f"{grade}A" if grade else "not graded"
+def _shared_themes(
+    theme_text: pd.Series, i: np.ndarray, j: np.ndarray
+) -> tuple[pd.Series, np.ndarray]:
+    """Return the themes each pair shares (sorted, ``;``-joined) and their Jaccard index.
+
+    Theme sets are bit masks (one bit per theme, in as many 64-bit words as needed), so the
+    intersection of two million pairs is a vectorised ``and``.
+    """
+    exploded = explode_themes(theme_text)
+    vocabulary = np.sort(exploded.unique()).astype(object)
+    if not len(vocabulary) or not len(i):
+        return pd.Series("", index=range(len(i)), dtype="str"), np.zeros(len(i))
+    bit = np.searchsorted(vocabulary, exploded.to_numpy(dtype=object))
+    masks = np.zeros((len(theme_text), (len(vocabulary) + 63) // 64), np.uint64)
+    np.bitwise_or.at(
+        masks,
+        (exploded.index.to_numpy(), bit // 64),
+        np.left_shift(np.uint64(1), (bit % 64).astype(np.uint64)),
+    )
+    common = masks[i] & masks[j]
+    inter = np.bitwise_count(common).sum(axis=1)
+    union = np.bitwise_count(masks[i] | masks[j]).sum(axis=1)
+    jaccard = np.divide(inter, union, out=np.zeros(len(i)), where=union > 0)
+    patterns, which = np.unique(common, axis=0, return_inverse=True)
+    bits = np.arange(len(vocabulary))
+    words = []
+    for row in patterns:  # one per distinct intersection: few
+        present = (row[bits // 64] >> (bits % 64).astype(np.uint64)) & np.uint64(1)
+        words.append(";".join(vocabulary[present.astype(bool)]))
+    return pd.Series(pd.array(words, dtype="str").take(which.ravel())), jaccard
 
 
 def find_overlaps(
@@ -143,47 +170,41 @@ def find_overlaps(
         cutoff = settings.market_km
         lon, lat = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
         i, j, d = _pairs_geodesic(lon, lat, groups, cutoff)
-    same_kind = (kinds[i] == kinds[j]) & (kinds[i] != OTHER)
-    # theme overlap only where both sites have themes (sets built for those sites alone)
-    shared = np.full(len(i), "", dtype=object)
-    jaccard = np.zeros(len(i))
-    has = theme_text.to_numpy() != ""
-    both = np.flatnonzero(has[i] & has[j])
-    sets = {
-        r: split_themes(theme_text.iat[r]) for r in np.unique(np.concatenate([i[both], j[both]]))
-    }
-    for k in both:
-        common = sets[i[k]] & sets[j[k]]
-        shared[k] = ";".join(sorted(common))
-        jaccard[k] = len(common) / len(sets[i[k]] | sets[j[k]])
+    kind_code, kind_names = pd.factorize(sites["kind"])
+    same_kind = (kind_code[i] == kind_code[j]) & (kind_names.take(kind_code[i]) != OTHER)
+    shared, jaccard = _shared_themes(theme_text, i, j)
     similarity = np.where(same_kind, 1.0, jaccard)
     proximity = np.clip(1.0 - d / cutoff, 0.0, 1.0)
     grades = sites["a_grade"].to_numpy()
     grade_similarity = 1.0 - np.abs(grades[i] - grades[j]) / 5.0
     ws, wp, wg = settings.overlap_weights
     score = 100.0 * similarity**ws * proximity**wp * grade_similarity**wg
-    unit_ids = sites["unit_id"].to_numpy()
+    unit_code = pd.factorize(sites["unit_id"])[0]
     keep = similarity > 0
     i, j, d = i[keep], j[keep], d[keep]
+
+    def at(column: str, rows: np.ndarray) -> pd.Series:  # taken without leaving Arrow
+        return pd.Series(sites[column].array.take(rows))
+
     pairs = pd.DataFrame(
         {
-            "site_a": sites["site_id"].to_numpy()[i],
-            "name_a": sites["name"].to_numpy()[i],
-            "unit_a": unit_ids[i],
-            "site_b": sites["site_id"].to_numpy()[j],
-            "name_b": sites["name"].to_numpy()[j],
-            "unit_b": unit_ids[j],
-            "kind_a": kinds[i],
-            "kind_b": kinds[j],
-            "shared_kind": np.where(same_kind[keep], kinds[i], ""),
-            "shared_themes": shared[keep],
+            "site_a": at("site_id", i),
+            "name_a": at("name", i),
+            "unit_a": at("unit_id", i),
+            "site_b": at("site_id", j),
+            "name_b": at("name", j),
+            "unit_b": at("unit_id", j),
+            "kind_a": at("kind", i),
+            "kind_b": at("kind", j),
+            "shared_kind": at("kind", i).where(same_kind[keep], ""),
+            "shared_themes": shared[keep].reset_index(drop=True),
             "distance": np.round(d, 3),
             "distance_unit": "min" if by_road else "km",
             "similarity": np.round(similarity[keep], 4),
             "proximity": np.round(proximity[keep], 4),
             "grade_similarity": np.round(grade_similarity[keep], 4),
             "score": np.round(score[keep], 2),
-            "cross_border": unit_ids[i] != unit_ids[j],
+            "cross_border": unit_code[i] != unit_code[j],
         }
     )
     pairs["explanation"] = explain_pairs(
@@ -214,9 +235,9 @@ def overlap_groups(
         each pair's ``group_id`` (empty below ``min_score``).
     """
     strong = pairs["score"] >= min_score
-    position = pd.Series(np.arange(len(sites)), index=sites["site_id"].to_numpy())
-    a = position.loc[pairs.loc[strong, "site_a"]].to_numpy()
-    b = position.loc[pairs.loc[strong, "site_b"]].to_numpy()
+    position = pd.Index(sites["site_id"])
+    a = position.get_indexer(pairs.loc[strong, "site_a"])
+    b = position.get_indexer(pairs.loc[strong, "site_b"])
     n = len(sites)
     _, label = connected_components(
         sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n)), directed=False
@@ -286,28 +307,41 @@ def unit_pair_summary(pairs: pd.DataFrame) -> pd.DataFrame:
                 "top_themes",
             ]
         )
-    frame = pairs.assign(
-        ua=np.minimum(pairs["unit_a"], pairs["unit_b"]),
-        ub=np.maximum(pairs["unit_a"], pairs["unit_b"]),
+    ua = np.minimum(pairs["unit_a"], pairs["unit_b"])
+    ub = np.maximum(pairs["unit_a"], pairs["unit_b"])
+    frame = pd.DataFrame({"ua": ua, "ub": ub, "score": pairs["score"]})
+    grouped = frame.groupby(["ua", "ub"])
+    summary = grouped.agg(
+        pairs=("score", "size"), mean_score=("score", "mean"), max_score=("score", "max")
     )
-
-    def top(values: pd.Series) -> str:  # the three most frequent, ties in order of appearance
-        counts = Counter(v for text in values for v in text.split(";") if v)
-        return ";".join(value for value, _ in counts.most_common(3))
-
-    summary = frame.groupby(["ua", "ub"]).agg(
-        pairs=("score", "size"),
-        mean_score=("score", "mean"),
-        max_score=("score", "max"),
-        top_kinds=("shared_kind", top),
-        top_themes=("shared_themes", top),
-    )
+    group = grouped.ngroup().to_numpy()  # the row of summary each pair falls in
+    summary["top_kinds"] = _most_frequent(group, pairs["shared_kind"], len(summary))
+    summary["top_themes"] = _most_frequent(group, pairs["shared_themes"], len(summary))
     summary = summary.reset_index().rename(columns={"ua": "unit_a", "ub": "unit_b"})
     summary.insert(3, "cross_border", summary["unit_a"] != summary["unit_b"])
     summary["mean_score"] = summary["mean_score"].round(2)
     return summary.sort_values(["pairs", "max_score"], ascending=False, kind="stable").reset_index(
         drop=True
     )
+
+
+def _most_frequent(group: np.ndarray, texts: pd.Series, groups: int, top: int = 3) -> np.ndarray:
+    """Return the ``top`` most frequent ``;``-separated values of each group (ties: first seen)."""
+    values = explode_themes(texts.reset_index(drop=True), ";")
+    exploded = pd.DataFrame(
+        {"group": group[values.index], "value": values.to_numpy(), "order": np.arange(len(values))}
+    )
+    counted = exploded.groupby(["group", "value"], sort=False).agg(
+        count=("order", "size"), first=("order", "min")
+    )
+    counted = counted.reset_index().sort_values(
+        ["group", "count", "first"], ascending=[True, False, True], kind="stable"
+    )
+    best = counted.groupby("group", sort=False).head(top)
+    joined = best.groupby("group", sort=True)["value"].agg(";".join)
+    out = np.full(groups, "", dtype=object)
+    out[joined.index.to_numpy()] = joined.to_numpy()
+    return out
 
 
 def overlap_lines(pairs: pd.DataFrame, sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -325,8 +359,9 @@ def overlap_lines(pairs: pd.DataFrame, sites: gpd.GeoDataFrame) -> gpd.GeoDataFr
     geopandas.GeoDataFrame
         ``pairs`` with LineString geometry.
     """
-    where = sites.set_index("site_id").geometry
-    a = shapely.get_coordinates(where.loc[pairs["site_a"]].values)
-    b = shapely.get_coordinates(where.loc[pairs["site_b"]].values)
+    position = pd.Index(sites["site_id"])
+    xy = shapely.get_coordinates(sites.geometry.values)
+    a = xy[position.get_indexer(pairs["site_a"])]
+    b = xy[position.get_indexer(pairs["site_b"])]
     lines = shapely.linestrings(np.stack([a, b], axis=1)) if len(pairs) else []
-    return gpd.GeoDataFrame(pairs.copy(), geometry=lines, crs=WGS84)
+    return gpd.GeoDataFrame(pairs, geometry=lines, crs=WGS84)  # copy on write: pairs untouched

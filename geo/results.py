@@ -15,8 +15,10 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -108,7 +110,7 @@ class Results:
         msg = f"a run has no output '{name}'"
         raise AttributeError(msg)
 
-    def explain(self, pairs: pd.DataFrame, lang: str) -> list[str]:
+    def explain(self, pairs: pd.DataFrame, lang: str) -> pd.Series:
         """Return the overlap pairs' sentences in ``lang`` (the stored ones are English).
 
         Parameters
@@ -238,41 +240,89 @@ def _json_default(value: object) -> object:
     return str(value)
 
 
-def _write_files(
-    results: Results, folder: Path, started: datetime, extras: Mapping[str, FileWriter]
-) -> None:
-    written = ["results.gpkg", "indicators.json", "run.json", READ_MODEL_DIR]
-    clock = time.perf_counter()
+#: GeoPackage writing: the folder is a staging copy thrown away on failure, so SQLite need
+#: not sync every page to disk (a quarter less time on two million pair lines).
+_GPKG_CONFIG = {"OGR_SQLITE_SYNCHRONOUS": "OFF", "OGR_SQLITE_CACHE": "512"}
+#: Decimals of coordinates in GeoJSON files: 6 is 0.1 m, the files a third smaller.
+_GEOJSON_OPTIONS = {"COORDINATE_PRECISION": "6"}
+
+
+def _write_tables(results: Results, folder: Path) -> list[str]:
+    """Write every table and layer, return the files written beside ``results.gpkg``.
+
+    The GeoPackage is written in one thread, the other files in another.
+
+    Both sides spend their time in GDAL and Arrow, which release the GIL; the GeoPackage is
+    one SQLite file, so its layers are written one after the other.
+    """
     model = folder / READ_MODEL_DIR
     model.mkdir()
-    entries, rasters = [], []
+    gpkg: list[Callable[[], object]] = []
+    others: list[Callable[[], object]] = []
+    entries, rasters, written = [], [], []
     for output in results.catalogue.values():
         value = results.outputs.get(output.name)
         if value is None:
             continue
         if output.kind == "raster":
             if output.write is not None:
-                output.write(value, folder)
+                others.append(partial(output.write, value, folder))
             rasters.append(output.name)
             written.extend(output.files)
             continue
         if output.kind == "layer":
             value = _flat(value)  # once per layer: osmnx's merged road names become text
             kind = {"geometry_type": output.geometry} if value.empty and output.geometry else {}
-            value.to_file(
-                folder / "results.gpkg", layer=output.name, driver="GPKG", engine="pyogrio",
-                use_arrow=True, **kind,
+            gpkg.append(
+                partial(
+                    value.to_file, folder / "results.gpkg", layer=output.name, driver="GPKG",
+                    engine="pyogrio", use_arrow=True, **kind,
+                )
             )  # fmt: skip
             for name in output.files:  # the same layer in another format, by its suffix
-                value.to_file(folder / name, engine="pyogrio", use_arrow=True)
+                options = _GEOJSON_OPTIONS if name.endswith(".geojson") else {}
+                others.append(
+                    partial(
+                        value.to_file, folder / name, engine="pyogrio", use_arrow=True,
+                        layer_options=options,
+                    )
+                )  # fmt: skip
             written.extend(output.files)
         elif output.csv:
-            write_csv(value, folder / output.csv)
+            others.append(partial(write_csv, value, folder / output.csv))
             written.append(output.csv)
         # the read model: the same rows with their types kept, for the server to read back
-        value.reset_index(drop=True).to_parquet(model / f"{output.name}.parquet", index=False)
+        others.append(
+            partial(
+                value.reset_index(drop=True).to_parquet,
+                model / f"{output.name}.parquet",
+                index=False,
+            )
+        )
         entries.append(_entry(output))
+    pyogrio.set_gdal_config_options(_GPKG_CONFIG)
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = [pool.submit(_each, gpkg), pool.submit(_each, others)]
+            for future in done:
+                future.result()  # the first failure is raised; the staging folder is dropped
+    finally:
+        pyogrio.set_gdal_config_options(dict.fromkeys(_GPKG_CONFIG))
     _write_model(results, model, entries, rasters)
+    return written
+
+
+def _each(writes: list[Callable[[], object]]) -> None:
+    for write in writes:
+        write()
+
+
+def _write_files(
+    results: Results, folder: Path, started: datetime, extras: Mapping[str, FileWriter]
+) -> None:
+    written = ["results.gpkg", "indicators.json", "run.json", READ_MODEL_DIR]
+    clock = time.perf_counter()
+    written += _write_tables(results, folder)
     (folder / "indicators.json").write_text(
         json.dumps(
             _finite(results.indicators),

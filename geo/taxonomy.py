@@ -24,6 +24,8 @@ from typing import Annotated
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import Field
 
 from geo.analyses.base import ParamModel
@@ -35,6 +37,7 @@ __all__ = [
     "Kind",
     "Taxonomy",
     "classify_sites",
+    "explode_themes",
     "grade_weight",
     "keyword_pattern",
     "load_taxonomy",
@@ -162,6 +165,18 @@ def grade_weight(grades: pd.Series, weights: tuple[float, ...] | list[float]) ->
 def split_themes(text: str) -> set[str]:
     """Split a ``;``-joined theme list into a set."""
     return {t for t in _THEME_SPLIT.split(text or "") if t}
+
+
+def explode_themes(texts: pd.Series, separator: str = _THEME_SPLIT.pattern) -> pd.Series:
+    """Split every theme list with Arrow's kernels: one row per theme, on its text's index.
+
+    ``separator`` is a regular expression (default: the separators :func:`split_themes` takes).
+    """
+    column = pa.array(texts.fillna("").astype(str), pa.large_string())
+    lists = pc.split_pattern_regex(column, separator)
+    rows = pc.list_parent_indices(lists).to_numpy()
+    values = pd.Series(pd.array(pc.list_flatten(lists), dtype="str"), index=texts.index[rows])
+    return values[values != ""]
 
 
 def _by_keywords(text: str, taxonomy: Taxonomy) -> str | None:

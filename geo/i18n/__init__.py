@@ -11,13 +11,14 @@ formulas in :mod:`geo.i18n.formulas`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import cache
 from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from geo.i18n.formulas import formulas
 from geo.i18n.notes import NOTES, note_record, say
@@ -416,22 +417,69 @@ def unit_names(units: gpd.GeoDataFrame | pd.DataFrame, lang: str) -> dict[str, s
     return dict(zip(ids, names, strict=True))
 
 
-def _who(
-    names: Iterable[str],
-    english: Iterable[str],
-    units: Iterable[str],
-    grades: Iterable[int],
-    lang: str,
-) -> list[str]:
-    out = []
-    for name, en, unit, grade in zip(names, english, units, grades, strict=True):
-        if lang == "zh":
-            level = f"{grade}A级" if grade > 0 else "未评级"
-            out.append(f"{name}（{unit}，{level}）")
-        else:
-            level = f"{grade}A" if grade > 0 else "not graded"
-            out.append(f"{name} {en} ({unit}, {level})" if en else f"{name} ({unit}, {level})")
-    return out
+_TEXT = pa.large_string()  # pandas' own string storage: no copy on the way back
+Text = pa.Array | str
+
+
+def _scalar(part: Text) -> pa.Array | pa.Scalar:
+    return pa.scalar(part, _TEXT) if isinstance(part, str) else part
+
+
+def _join(*parts: Text) -> pa.Array:
+    """Concatenate text columns and literals row by row."""
+    return pc.binary_join_element_wise(*map(_scalar, parts), pa.scalar("", _TEXT))
+
+
+def _either(condition: np.ndarray, yes: Text, no: Text) -> pa.Array:
+    """``yes`` where ``condition`` holds, else ``no`` (columns or literals)."""
+    return pc.if_else(pa.array(condition, pa.bool_()), _scalar(yes), _scalar(no))
+
+
+def _texts(values: pd.Series) -> pa.Array:
+    return pa.array(values.fillna("").astype(str), _TEXT)
+
+
+def _site_labels(sites: pd.DataFrame, units: pd.DataFrame, lang: str) -> pa.Array:
+    """Name each site as the sentences do: name, unit and grade."""
+    outside = "单元外" if lang == "zh" else "outside the units"
+    name = _texts(sites["name"])
+    unit = _texts(sites["unit_id"].astype(str).map(unit_names(units, lang)).fillna(outside))
+    grade = sites["a_grade"].to_numpy()
+    graded = grade > 0
+    digits = _decimals(np.where(graded, grade, 0), 0)
+    if lang == "zh":
+        return _join(name, "（", unit, "，", _either(graded, _join(digits, "A级"), "未评级"), "）")
+    if "name_en" in sites:
+        english = _texts(sites["name_en"])
+        name = _join(name, _either(sites["name_en"].fillna("").to_numpy() == "", "", " "), english)
+    level = _either(graded, _join(digits, "A"), "not graded")
+    return _join(name, " (", unit, ", ", level, ")")
+
+
+def _decimals(values: np.ndarray, places: int) -> pa.Array:
+    """``values`` (not negative) as text, rounded half up to ``places`` decimals (0 or 1)."""
+    scaled = np.floor(np.asarray(values, float) * 10**places + 0.5).astype(np.int64)
+    whole = pc.cast(pa.array(scaled // 10**places), _TEXT)
+    if places == 0:
+        return whole
+    return _join(whole, ".", pc.cast(pa.array(scaled % 10), _TEXT))
+
+
+def _distances(distance: np.ndarray, lang: str, *, by_road: bool, circuity: float) -> pa.Array:
+    """How far apart each pair is, in words."""
+    if by_road:
+        minutes = _decimals(distance, 0)
+        return (
+            _join("车程 ", minutes, " 分钟")
+            if lang == "zh"
+            else _join(minutes, " min apart by road")
+        )
+    road_km = distance * circuity
+    estimate = _either(road_km >= 10, _decimals(road_km, 0), _decimals(road_km, 1))
+    km = _decimals(distance, 1)
+    if lang == "zh":
+        return _join("直线距离 ", km, " km（道路约 ", estimate, " km）")
+    return _join(km, " km apart (about ", estimate, " km by road)")
 
 
 def explain_pairs(
@@ -442,14 +490,16 @@ def explain_pairs(
     *,
     by_road: bool,
     circuity: float,
-) -> list[str]:
+) -> pd.Series:
     """One sentence per overlap pair, in ``lang``, that a planner can read aloud.
+
+    Built column by column with Arrow's string kernels: two million pairs take seconds.
 
     Parameters
     ----------
     pairs
-        Overlap pairs (``site_a``, ``site_b``, ``name_a``, ``name_b``, ``shared_kind``,
-        ``shared_themes``, ``distance``, ``cross_border``, ``score``).
+        Overlap pairs (``site_a``, ``site_b``, ``shared_kind``, ``shared_themes``,
+        ``distance``, ``cross_border``, ``score``).
     sites
         The sites (``site_id``, ``name``, ``name_en``, ``a_grade``, ``unit_id``).
     units
@@ -460,82 +510,54 @@ def explain_pairs(
         ``distance`` is road minutes (else geodesic km, road km estimated with ``circuity``).
     circuity
         Road km per straight-line km.
+
+    Returns
+    -------
+    pandas.Series
+        The sentences, on the index of ``pairs``.
     """
     _check(lang)
     if pairs.empty:
-        return []
-    outside = "单元外" if lang == "zh" else "outside the units"
-    label = unit_names(units, lang)
-    by_id = sites.set_index("site_id")
-
-    # each site's label once, however many pairs it is in
-    ids = pd.unique(pd.concat([pairs["site_a"], pairs["site_b"]], ignore_index=True))
-    rows = by_id.loc[ids]
-    english = rows["name_en"].fillna("").astype(str) if "name_en" in rows else [""] * len(rows)
-    unit = rows["unit_id"].astype(str).map(label).fillna(outside)
-    labels = dict(
-        zip(
-            ids,
-            _who(
-                rows["name"].astype(str).tolist(),
-                list(english),
-                unit.tolist(),
-                rows["a_grade"].tolist(),
-                lang,
-            ),
-            strict=True,
-        )
+        return pd.Series([], index=pairs.index, dtype="str")
+    position = pd.Index(sites["site_id"])
+    a = position.get_indexer(pairs["site_a"])
+    b = position.get_indexer(pairs["site_b"])
+    needed = np.unique(np.concatenate([a, b]))  # each site's label once
+    labels = _site_labels(sites.iloc[needed], units, lang)
+    who_a = labels.take(pa.array(np.searchsorted(needed, a)))
+    who_b = labels.take(pa.array(np.searchsorted(needed, b)))
+    combos = pd.MultiIndex.from_arrays(
+        [pairs["shared_kind"].fillna("").astype(str), pairs["shared_themes"].fillna("").astype(str)]
     )
+    codes, kinds_themes = combos.factorize()  # what two sites share: said once per combination
+    what = pa.array([_what(kind, themes, lang) for kind, themes in kinds_themes], _TEXT)
+    what = what.take(pa.array(codes))
+    far = _distances(pairs["distance"].to_numpy(float), lang, by_road=by_road, circuity=circuity)
+    cross = pairs["cross_border"].to_numpy(bool)
+    score = _decimals(pairs["score"].to_numpy(float), 0)
+    if lang == "zh":
+        where = _either(cross, "跨越行政边界", "位于同一单元")
+        text = _join(
+            who_a, "与", who_b, what, "，", far, "，", where, "：重复度评分 ", score, "/100。"
+        )
+    else:
+        where = _either(cross, "across a border", "in the same unit")
+        text = _join(
+            who_a, " and ", who_b, " ", what, ", ", far, ", ", where, ": overlap score ", score,
+            "/100.",
+        )  # fmt: skip
+    return pd.Series(pd.array(text, dtype="str"), index=pairs.index)
 
-    def who(ids: pd.Series) -> list[str]:
-        return [labels[i] for i in ids]
 
-    @cache
-    def what(kind: str, themes: str) -> str:
-        shared = [theme_label(t, lang) for t in themes.split(";") if t]
-        if lang == "zh":
-            return (
-                f"属同类资源（{kind_label(kind, lang)}）"
-                if kind
-                else f"共享主题{'、'.join(shared)}"
-            )
-        if kind:
-            return f"are the same kind of resource ({kind_label(kind, lang)})"
-        return f"share the theme{'s' if len(shared) > 1 else ''} {', '.join(shared)}"
-
-    def far(distance: float) -> str:
-        road_km = distance * circuity
-        estimate = f"{road_km:.0f}" if road_km >= 10 else f"{road_km:.1f}"
-        if lang == "zh":
-            if by_road:
-                return f"车程 {distance:.0f} 分钟"
-            return f"直线距离 {distance:.1f} km（道路约 {estimate} km）"
-        if by_road:
-            return f"{distance:.0f} min apart by road"
-        return f"{distance:.1f} km apart (about {estimate} km by road)"
-
-    text = []
-    for a, b, kind, themes, distance, cross, score in zip(
-        who(pairs["site_a"]),
-        who(pairs["site_b"]),
-        pairs["shared_kind"].fillna("").tolist(),
-        pairs["shared_themes"].fillna("").tolist(),
-        pairs["distance"].tolist(),
-        pairs["cross_border"].tolist(),
-        pairs["score"].tolist(),
-        strict=True,
-    ):
-        if lang == "zh":
-            where = "跨越行政边界" if cross else "位于同一单元"
-            sentence = f"{a}与{b}{what(kind, themes)}，{far(distance)}，{where}"
-            text.append(f"{sentence}：重复度评分 {score:.0f}/100。")
-        else:
-            where = "across a border" if cross else "in the same unit"
-            text.append(
-                f"{a} and {b} {what(kind, themes)}, {far(distance)}, {where}: "
-                f"overlap score {score:.0f}/100."
-            )
-    return text
+@cache
+def _what(kind: str, themes: str, lang: str) -> str:
+    """Say what two sites have in common."""
+    shared = [theme_label(t, lang) for t in themes.split(";") if t]
+    if lang == "zh":
+        return f"属同类资源（{kind_label(kind, lang)}）" if kind else f"共享主题{'、'.join(shared)}"
+    if kind:
+        return f"are the same kind of resource ({kind_label(kind, lang)})"
+    return f"share the theme{'s' if len(shared) > 1 else ''} {', '.join(shared)}"
 
 
 def _sites(best: list[list[Any]], lang: str) -> str:

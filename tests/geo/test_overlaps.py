@@ -231,3 +231,41 @@ def test_manifest_mapping_wins_and_osm_tags_classify():
     out, _ = classify_sites(gdf, TAXONOMY, category_kinds={"竹林": "tea_garden"})
     assert list(out["kind"]) == ["tea_garden", "karst_cave"]
     assert list(out["kind_source"]) == ["manifest", "osm"]
+
+
+def test_shared_themes_and_top_values_against_python_sets():
+    """Bit-mask theme sets (100 themes: two 64-bit words) and the vectorised top-three agree
+    with sets and ``collections.Counter`` pair by pair."""
+    from collections import Counter
+
+    rng = np.random.default_rng(7)
+    vocabulary = [f"t{k:03d}" for k in range(100)]
+    rows = []
+    for k in range(300):
+        themes = ";".join(rng.choice(vocabulary, size=rng.integers(0, 5), replace=False))
+        lon, lat = 104.6 + rng.random() * 0.9, 27.6 + rng.random() * 0.8
+        unit = "A" if lon < 105.05 else "B"
+        rows.append((f"s{k}", f"点{k}", "", "", 0, themes, unit, lon, lat))
+    sites = _sites(rows)
+    pairs = find_overlaps(sites, UNITS, TAXONOMY, OverlapParams(market_km=30))
+    sets = dict(
+        zip(
+            sites["site_id"],
+            sites["themes"].map(lambda t: set(filter(None, t.split(";")))),
+            strict=True,
+        )
+    )
+    themed = pairs[pairs["shared_kind"] == ""]
+    assert len(themed) > 100
+    assert sites["themes"].str.split(";").explode().nunique() > 64  # two words per mask
+    for row in themed.itertuples():
+        a, b = sets[row.site_a], sets[row.site_b]
+        assert row.shared_themes == ";".join(sorted(a & b))
+        assert row.similarity == pytest.approx(len(a & b) / len(a | b), abs=1e-4)
+    summary = unit_pair_summary(pairs).set_index(["unit_a", "unit_b"])
+    for (ua, ub), group in pairs.groupby(
+        [np.minimum(pairs["unit_a"], pairs["unit_b"]), np.maximum(pairs["unit_a"], pairs["unit_b"])]
+    ):
+        counts = Counter(t for text in group["shared_themes"] for t in text.split(";") if t)
+        expected = ";".join(t for t, _ in counts.most_common(3))
+        assert summary.loc[(ua, ub), "top_themes"] == expected

@@ -66,13 +66,9 @@ def _groups(kinds: np.ndarray, themes: pd.Series) -> dict[str, np.ndarray]:
     """Row indices of every kind (but ``other``) and every theme with at least two sites."""
     rows = pd.Series(np.arange(len(kinds)))
     groups = {f"kind:{k}": r for k, r in rows.groupby(kinds).indices.items() if k != OTHER}
-    themed = themes[themes != ""]
-    if len(themed):
-        exploded = themed.str.split(";").explode()
-        for theme, index in (
-            pd.Series(exploded.index.to_numpy()).groupby(exploded.to_numpy()).indices.items()
-        ):
-            groups[f"theme:{theme}"] = exploded.index.to_numpy()[index]
+    exploded = explode_themes(themes)  # themes: on a 0..n-1 index
+    for theme, index in rows.iloc[exploded.index].groupby(exploded.to_numpy()).indices.items():
+        groups[f"theme:{theme}"] = exploded.index.to_numpy()[index]
     return {g: np.asarray(r) for g, r in groups.items() if len(r) > 1}
 
 
@@ -121,13 +117,16 @@ def _shared_themes(
     inter = np.bitwise_count(common).sum(axis=1)
     union = np.bitwise_count(masks[i] | masks[j]).sum(axis=1)
     jaccard = np.divide(inter, union, out=np.zeros(len(i)), where=union > 0)
-    patterns, which = np.unique(common, axis=0, return_inverse=True)
+    some = np.flatnonzero(inter)  # most pairs share no theme: words only for the others
+    patterns, which = np.unique(common[some], axis=0, return_inverse=True)
     bits = np.arange(len(vocabulary))
-    words = []
+    words = [""]
     for row in patterns:  # one per distinct intersection: few
         present = (row[bits // 64] >> (bits % 64).astype(np.uint64)) & np.uint64(1)
         words.append(";".join(vocabulary[present.astype(bool)]))
-    return pd.Series(pd.array(words, dtype="str").take(which.ravel())), jaccard
+    pattern = np.zeros(len(i), np.int64)
+    pattern[some] = which.ravel() + 1
+    return pd.Series(pd.array(words, dtype="str").take(pattern)), jaccard
 
 
 def find_overlaps(
@@ -186,6 +185,8 @@ def find_overlaps(
     def at(column: str, rows: np.ndarray) -> pd.Series:  # taken without leaving Arrow
         return pd.Series(sites[column].array.take(rows))
 
+    kind_a = at("kind", i)
+
     pairs = pd.DataFrame(
         {
             "site_a": at("site_id", i),
@@ -194,9 +195,9 @@ def find_overlaps(
             "site_b": at("site_id", j),
             "name_b": at("name", j),
             "unit_b": at("unit_id", j),
-            "kind_a": at("kind", i),
+            "kind_a": kind_a,
             "kind_b": at("kind", j),
-            "shared_kind": at("kind", i).where(same_kind[keep], ""),
+            "shared_kind": kind_a.where(same_kind[keep], ""),
             "shared_themes": shared[keep].reset_index(drop=True),
             "distance": np.round(d, 3),
             "distance_unit": "min" if by_road else "km",

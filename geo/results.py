@@ -13,6 +13,7 @@ import os
 import platform
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -250,10 +251,9 @@ _GEOJSON_OPTIONS = {"COORDINATE_PRECISION": "6"}
 def _write_tables(results: Results, folder: Path) -> list[str]:
     """Write every table and layer, return the files written beside ``results.gpkg``.
 
-    The GeoPackage is written in one thread, the other files in another.
-
-    Both sides spend their time in GDAL and Arrow, which release the GIL; the GeoPackage is
-    one SQLite file, so its layers are written one after the other.
+    The GeoPackage is written in one thread, the other files in another: both spend their
+    time in GDAL and Arrow, which release the GIL. The GeoPackage is one SQLite file, so its
+    layers are written one after the other. When a write fails, neither thread starts another.
     """
     model = folder / READ_MODEL_DIR
     model.mkdir()
@@ -300,21 +300,32 @@ def _write_tables(results: Results, folder: Path) -> list[str]:
             )
         )
         entries.append(_entry(output))
+    failed = threading.Event()
+
+    def each(writes: list[Callable[[], object]]) -> None:
+        for write in writes:
+            if failed.is_set():
+                return
+            try:
+                write()
+            except BaseException:
+                failed.set()
+                raise
+
     pyogrio.set_gdal_config_options(_GPKG_CONFIG)
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            done = [pool.submit(_each, gpkg), pool.submit(_each, others)]
-            for future in done:
-                future.result()  # the first failure is raised; the staging folder is dropped
+            lanes = [pool.submit(each, gpkg), pool.submit(each, others)]
+            try:
+                for lane in lanes:
+                    lane.result()  # the first failure is raised; the staging folder is dropped
+            except BaseException:
+                failed.set()  # interrupted here (SIGTERM): the lanes stop too
+                raise
     finally:
         pyogrio.set_gdal_config_options(dict.fromkeys(_GPKG_CONFIG))
     _write_model(results, model, entries, rasters)
     return written
-
-
-def _each(writes: list[Callable[[], object]]) -> None:
-    for write in writes:
-        write()
 
 
 def _write_files(

@@ -418,19 +418,19 @@ def unit_names(units: gpd.GeoDataFrame | pd.DataFrame, lang: str) -> dict[str, s
 
 
 _TEXT = pa.large_string()  # pandas' own string storage: no copy on the way back
-Text = pa.Array | str
+_Text = pa.Array | str
 
 
-def _scalar(part: Text) -> pa.Array | pa.Scalar:
+def _scalar(part: _Text) -> pa.Array | pa.Scalar:
     return pa.scalar(part, _TEXT) if isinstance(part, str) else part
 
 
-def _join(*parts: Text) -> pa.Array:
+def _join(*parts: _Text) -> pa.Array:
     """Concatenate text columns and literals row by row."""
     return pc.binary_join_element_wise(*map(_scalar, parts), pa.scalar("", _TEXT))
 
 
-def _either(condition: np.ndarray, yes: Text, no: Text) -> pa.Array:
+def _either(condition: np.ndarray, yes: _Text, no: _Text) -> pa.Array:
     """``yes`` where ``condition`` holds, else ``no`` (columns or literals)."""
     return pc.if_else(pa.array(condition, pa.bool_()), _scalar(yes), _scalar(no))
 
@@ -450,8 +450,8 @@ def _site_labels(sites: pd.DataFrame, units: pd.DataFrame, lang: str) -> pa.Arra
     if lang == "zh":
         return _join(name, "（", unit, "，", _either(graded, _join(digits, "A级"), "未评级"), "）")
     if "name_en" in sites:
-        english = _texts(sites["name_en"])
-        name = _join(name, _either(sites["name_en"].fillna("").to_numpy() == "", "", " "), english)
+        english = sites["name_en"].fillna("").astype(str)
+        name = _join(name, _either(english.to_numpy() == "", "", " "), _texts(english))
     level = _either(graded, _join(digits, "A"), "not graded")
     return _join(name, " (", unit, ", ", level, ")")
 

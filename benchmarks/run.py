@@ -254,7 +254,7 @@ def bench_overlaps(n: int, kinds: int = 40, cutoff_km: float = 5.0) -> dict[str,
     unique_cells = np.unique(cell)
     units = pd.DataFrame({"unit_id": unique_cells, "name": unique_cells, "name_en": ""})
     taxonomy = Taxonomy(
-        kinds={k: Kind(k, k, k.replace("_", " "), "E", keyword_pattern([]), ()) for k in kind},
+        kinds={k: Kind(k, k, k.replace("_", " "), "E", keyword_pattern([]), (), ()) for k in kind},
         themes={},
     )
     settings = OverlapParams(market_km=cutoff_km)

@@ -16,6 +16,8 @@ import shapely
 
 from geo.coords import GEOD, WGS84, local_projected_crs
 from geo.diagnostics import RunWarning
+from geo.sources.layer import is_valid_coverage
+from geo.taxonomy import explode_themes
 
 __all__ = [
     "assign_units",
@@ -70,8 +72,8 @@ def _declared_check(
             for value, unit_id in zip(units[column], units["unit_id"], strict=True):
                 if isinstance(value, str) and value.strip():
                     keys.setdefault(unit_name_key(value), unit_id)
-    parts = declared.str.split(_SPLIT).explode().str.strip()
-    parts = parts[parts.ne("") & parts.notna()]
+    parts = explode_themes(declared, separator=_SPLIT.pattern).str.strip()
+    parts = parts[parts.ne("")]
     n = len(declared)
     if parts.empty:
         return np.zeros(n, bool), np.zeros(n, bool)
@@ -277,7 +279,7 @@ def unit_borders(units: gpd.GeoDataFrame, *, tolerance_m: float = 100.0) -> gpd.
     unmatched[a] = unmatched[b] = False
     # in a coverage (edges matched where units meet, no overlap) the unmatched segments are
     # the outer edge and the sides of gaps: distances to them alone decide
-    clean = bool(shapely.coverage_is_valid(geoms))
+    clean = is_valid_coverage(units)
     union = shapely.coverage_union_all(geoms) if clean else shapely.union_all(geoms)
     study = shapely.buffer(shapely.buffer(union, tolerance_m), -tolerance_m)
     near = unmatched if clean else np.ones(len(start), dtype=bool)

@@ -25,7 +25,6 @@ import scipy.sparse as sp
 import shapely
 from pydantic import Field
 from scipy.spatial import cKDTree
-from sklearn.cluster import DBSCAN, HDBSCAN
 
 from geo.coords import EARTH_RADIUS_M, WGS84, local_projected_crs
 from geo.dedupe import unit_sphere_xyz
@@ -131,6 +130,8 @@ def cluster_sites(
     numpy.ndarray
         Integer labels, clusters numbered from 0.
     """
+    from sklearn.cluster import DBSCAN, HDBSCAN  # imported where used (a second at start)
+
     if len(sites) == 0:
         return np.zeros(0, int)
     weights = grade_weight(sites["a_grade"], settings.grade_weights)

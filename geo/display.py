@@ -21,6 +21,7 @@ import shapely
 
 from geo.diagnostics import RunWarning
 from geo.results import Results
+from geo.sources.layer import is_valid_coverage
 
 __all__ = ["MAX_DISPLAY_VERTICES", "display_geometry", "sites_to_draw", "use_display_geometry"]
 
@@ -58,7 +59,7 @@ def display_geometry(
     west, south, east, north = gdf.total_bounds
     tolerance = float(np.hypot(east - west, north - south)) * TOLERANCE_SHARE
     raw = np.asarray(geoms)
-    if how == "coverage" and bool(shapely.coverage_is_valid(raw)):
+    if how == "coverage" and is_valid_coverage(gdf):
         simplified = shapely.coverage_simplify(raw, tolerance)
     else:
         simplified = shapely.simplify(raw, tolerance, preserve_topology=True)

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-import osmnx as ox
 import pandas as pd
 import scipy.sparse as sp
 import shapely
@@ -27,6 +26,8 @@ __all__ = ["DetourSummary", "border_crossings", "border_deadends", "detour_indic
 
 
 def _undirected_edges(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
+    import osmnx as ox  # imported where used: a second at every start otherwise
+
     undirected = ox.convert.to_undirected(graph)
     edges = ox.convert.graph_to_gdfs(undirected, nodes=False, fill_edge_geometry=True)
     edges["highway"] = edges["highway"].map(lambda h: h[0] if isinstance(h, list) else h)
@@ -112,6 +113,8 @@ def border_deadends(
         ``across_node``, ``straight_km``, ``road_km`` (``inf`` when unreachable),
         ``unreachable``.
     """
+    import osmnx as ox  # imported where used: a second at every start otherwise
+
     columns = [
         "node",
         "unit_id",

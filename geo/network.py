@@ -28,7 +28,6 @@ from dataclasses import dataclass
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-import osmnx as ox
 import pandas as pd
 import pyproj
 import scipy.sparse as sp
@@ -99,6 +98,8 @@ def build_road_graph(
         osmnx-compatible, simplified, with ``speed_kph``/``travel_time`` on edges and
         ``street_count`` on nodes; ``graph["crs"] = "EPSG:4326"``.
     """
+    import osmnx as ox  # imported where used: a second at every start otherwise
+
     keys = np.concatenate(roads["node_keys"].to_numpy())
     xy = shapely.get_coordinates(roads.geometry.values)
     counts = shapely.get_num_coordinates(roads.geometry.values)
@@ -197,6 +198,8 @@ def prepare_network(full_graph: nx.MultiDiGraph) -> RoadNetwork:
     RoadNetwork
         The routable network.
     """
+    import osmnx as ox  # imported where used: a second at every start otherwise
+
     components = nx.number_weakly_connected_components(full_graph)
     graph = ox.truncate.largest_component(full_graph, strongly=False)
     edges = ox.convert.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)

@@ -41,6 +41,7 @@ __all__ = [
     "grade_weight",
     "keyword_pattern",
     "load_taxonomy",
+    "may_hold_keywords",
     "parse_a_grade",
     "parse_a_grades",
     "split_themes",
@@ -78,6 +79,40 @@ def keyword_pattern(keywords: list[str] | tuple[str, ...]) -> re.Pattern[str]:
     return re.compile("|".join(parts) or r"(?!)")
 
 
+_RE2_SPECIAL = frozenset("\\.^$|?*+()[]{}-")
+
+
+def may_hold_keywords(texts: pd.Series, keywords: list[str] | tuple[str, ...]) -> np.ndarray:
+    """Which texts may hold one of the keywords: one pass of Arrow's regular expressions.
+
+    The keywords are sought as plain substrings, ignoring case: a superset of what
+    :func:`keyword_pattern` finds (it adds word boundaries to Latin keywords), so only the
+    texts this keeps need the exact, slower search.
+
+    Parameters
+    ----------
+    texts
+        Strings (missing values hold nothing).
+    keywords
+        As for :func:`keyword_pattern`.
+
+    Returns
+    -------
+    numpy.ndarray
+        One boolean per text.
+    """
+    words = sorted({k for k in keywords if k}, key=len, reverse=True)
+    if not words:
+        return np.zeros(len(texts), dtype=bool)
+    pattern = "|".join("".join(f"\\{c}" if c in _RE2_SPECIAL else c for c in w) for w in words)
+    column = pa.array(texts.fillna("").astype(str), pa.large_string())
+    try:
+        found = pc.match_substring_regex(column, pattern, ignore_case=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # a pattern beyond RE2's budget
+        return np.ones(len(texts), dtype=bool)
+    return found.to_numpy(zero_copy_only=False)
+
+
 @dataclass(frozen=True)
 class Kind:
     """A canonical kind of tourism resource."""
@@ -88,6 +123,7 @@ class Kind:
     gb_class: str
     pattern: re.Pattern[str]
     osm: tuple[str, ...]
+    keywords: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -124,6 +160,7 @@ def load_taxonomy(
             gb_class=spec["gb_class"],
             pattern=keyword_pattern(spec.get("keywords", [])),
             osm=tuple(spec.get("osm", [])),
+            keywords=tuple(spec.get("keywords", [])),
         )
         for kind_id, spec in raw["kinds"].items()
     }
@@ -203,7 +240,8 @@ class _ThemeFinder:
 
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.patterns = {theme: keyword_pattern(words) for theme, words in taxonomy.themes.items()}
-        self.any = keyword_pattern([w for words in taxonomy.themes.values() for w in words])
+        self.words = [w for words in taxonomy.themes.values() for w in words]
+        self.any = keyword_pattern(self.words)
 
     def __call__(self, text: str) -> frozenset[str]:
         """Return the themes whose keywords occur in ``text``."""
@@ -211,9 +249,11 @@ class _ThemeFinder:
             return frozenset()
         return frozenset(theme for theme, pattern in self.patterns.items() if pattern.search(text))
 
-    def rows_with_any(self, texts: list[str]) -> np.ndarray:
-        """Positions of the texts holding any theme keyword."""
-        return np.array([i for i, t in enumerate(texts) if self.any.search(t)], dtype=np.int64)
+    def by_row(self, texts: pd.Series) -> dict[int, frozenset[str]]:
+        """Themes of the texts holding any, by position (the others are not searched)."""
+        maybe = np.flatnonzero(may_hold_keywords(texts, self.words)).tolist()
+        found = zip(maybe, map(self, texts.iloc[maybe].tolist()), strict=True)
+        return {i: themes for i, themes in found if themes}
 
 
 def classify_sites(
@@ -252,11 +292,15 @@ def classify_sites(
         ("osm", out["osm_tags"].fillna("") if "osm_tags" in out else None, _by_osm),
         ("name", out["name"].fillna("") + " " + out["name_en"].fillna(""), _by_keywords),
     ]
+    kind_words = [word for k in taxonomy.kinds.values() for word in k.keywords]
     for label, values, rule in rules:
         todo = kind.isna()
         if values is None or not todo.any():
             continue
-        lookup = {v: rule(v, taxonomy) for v in values[todo].unique()}  # type: ignore[operator]
+        distinct = pd.Series(values[todo].unique())
+        if rule is _by_keywords:  # most names hold no kind's keyword: find those in one pass
+            distinct = distinct[may_hold_keywords(distinct, kind_words)]
+        lookup = {v: rule(v, taxonomy) for v in distinct}  # type: ignore[operator]
         kind[todo] = values[todo].map(lookup).to_numpy(dtype=object)
         source[todo & kind.notna()] = label
     unmatched = kind.isna()
@@ -272,8 +316,7 @@ def classify_sites(
     by_category = {c: themes_of(c) for c in category.unique()}
     # most sites add nothing to their category's themes: join those once per category
     themes = category.map({c: ";".join(sorted(t)) for c, t in by_category.items()})
-    texts = names.tolist()
-    from_names = {i: themes_of(texts[i]) for i in themes_of.rows_with_any(texts).tolist()}
+    from_names = themes_of.by_row(names)
     named = np.fromiter(from_names, dtype=np.int64, count=len(from_names))
     extra = np.union1d(named, np.flatnonzero((declared != "").to_numpy()))
     none: frozenset[str] = frozenset()

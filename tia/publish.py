@@ -18,7 +18,6 @@ from geo.dataset import Dataset
 from geo.display import use_display_geometry
 from geo.pipeline import run_pipeline
 from geo.registry import REGISTRY
-from geo.report import write_report
 from geo.results import Results, write_results
 from maps import save_map
 
@@ -94,6 +93,8 @@ def analyse_and_publish(
     def on_stage(name: str, index: int, count: int) -> None:
         if on_progress is not None:
             on_progress(progress_event(name, index + 1, total))
+
+    from geo.report import write_report  # with its figures: imported when a run publishes
 
     results = run_pipeline(dataset, on_stage=on_stage, stages=stages)
     on_stage(STAGE_WRITE, len(stages), total)

@@ -17,6 +17,8 @@ import charset_normalizer
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyogrio
 import pyogrio.errors
 import shapely
@@ -105,8 +107,8 @@ def _check_table_size(path: Path, limits: TableLimits) -> None:
         raise DatasetError(msg)
 
 
-def _check_table_width(path: Path, header: str, delimiter: str, limits: TableLimits) -> None:
-    width = len(next(csv.reader([header], delimiter=delimiter), []))
+def _check_table_width(path: Path, header: list[str], limits: TableLimits) -> None:
+    width = len(header)
     if width > limits.max_columns:
         msg = (
             f"{path}: the table has {width:,} columns, more than table_max_columns = "
@@ -114,6 +116,31 @@ def _check_table_width(path: Path, header: str, delimiter: str, limits: TableLim
             "table_max_columns in [params]"
         )
         raise DatasetError(msg)
+
+
+def _parse_regular(text: str, header: list[str], delimiter: str) -> pd.DataFrame | None:
+    """Parse a regular table with Arrow's multithreaded reader, every cell a string.
+
+    Returns None when the table is not regular (a row of another width, repeated column
+    names, a header cell spanning lines): pandas then reads it, padding short rows and
+    naming repeated columns as it always has, or says which line is malformed.
+    """
+    if not header or len(set(header)) != len(header):
+        return None
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    return table.to_pandas()
 
 
 def _require_content(path: Path) -> bytes:
@@ -198,14 +225,18 @@ def read_text_table(path: Path, limits: TableLimits | None = None) -> tuple[pd.D
         delimiter = csv.Sniffer().sniff("\n".join(lines[:20]), delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
-    _check_table_width(path, lines[0] if lines else "", delimiter, limits)
-    try:
-        table = pd.read_csv(
-            io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, encoding=None
-        )
-    except pd.errors.ParserError as exc:
-        msg = f"{path}: malformed table ({exc}); check the delimiters and quotes on that line"
-        raise DatasetError(msg) from None
+    header = next(csv.reader(lines[:1], delimiter=delimiter), [])
+    _check_table_width(path, header, limits)
+    spans_lines = bool(lines) and lines[0].count('"') % 2 == 1  # a quoted header cell goes on
+    table = None if spans_lines else _parse_regular(text, header, delimiter)
+    if table is None:
+        try:
+            table = pd.read_csv(
+                io.StringIO(text), sep=delimiter, dtype=str, keep_default_na=False, encoding=None
+            )
+        except pd.errors.ParserError as exc:
+            msg = f"{path}: malformed table ({exc}); check the delimiters and quotes on that line"
+            raise DatasetError(msg) from None
     table.columns = [str(c).strip() for c in table.columns]
     if table.empty:
         msg = f"{path}: the table has a header but no data rows; add rows or fix the export"

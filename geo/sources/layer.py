@@ -6,10 +6,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import shapely
 
 from geo.diagnostics import RunWarning
 
-__all__ = ["LoadedLayer"]
+__all__ = ["COVERAGE_VALID", "LoadedLayer", "is_valid_coverage"]
+
+#: ``attrs`` key of a polygon layer: whether its polygons form a valid coverage (edges matched
+#: where they meet, no overlaps), as found when it was loaded.
+COVERAGE_VALID = "coverage_valid"
 
 
 @dataclass
@@ -29,3 +35,24 @@ class LoadedLayer:
     data: gpd.GeoDataFrame
     info: dict[str, Any] = field(default_factory=dict)
     warnings: list[RunWarning] = field(default_factory=list)
+
+
+def is_valid_coverage(layer: gpd.GeoDataFrame) -> bool:
+    """Whether the layer's polygons form a valid coverage (GEOS' coverage validation).
+
+    The loaders record the answer in ``layer.attrs``; a layer without it is checked now.
+
+    Parameters
+    ----------
+    layer
+        Polygons.
+
+    Returns
+    -------
+    bool
+        True when every edge is matched or on the outside and no polygons overlap.
+    """
+    known = layer.attrs.get(COVERAGE_VALID)
+    if known is not None:
+        return bool(known)
+    return bool(shapely.coverage_is_valid(np.asarray(layer.geometry.values)))

@@ -27,6 +27,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyproj
 import shapely
 
@@ -78,13 +80,22 @@ def _columns(part: SitesPart, columns: list[str], path: Path) -> dict[str, str |
     }
 
 
+def _to_float(text: pd.Series) -> pd.Series:
+    """Parse decimal numbers (missing where not one): Arrow's cast, pandas' when it refuses."""
+    try:
+        values = pc.cast(pa.array(text, from_pandas=True), pa.float64())
+    except pa.ArrowInvalid:  # some cell is not a number: pandas marks which
+        return pd.to_numeric(text, errors="coerce")
+    return pd.Series(values.to_numpy(zero_copy_only=False), index=text.index)
+
+
 def _parse_coordinate(
     raw: pd.Series, *, path: Path, column: str, what: str
 ) -> tuple[pd.Series, pd.Series]:
     """Return numbers and the mask of blank cells; a non-numeric cell is an error."""
     text = raw.astype(str).str.strip()
     blank = text.eq("") | text.str.lower().isin({"nan", "null", "none"})
-    numbers = pd.to_numeric(text.where(~blank), errors="coerce")
+    numbers = _to_float(text.where(~blank))
     bad = numbers.isna() & ~blank
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0])

@@ -18,6 +18,7 @@ Other source columns are kept. Overlaps between units larger than
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,7 +31,7 @@ from geo.diagnostics import RunWarning
 from geo.errors import DatasetError
 from geo.parts import UnitsPart, ZonesPart
 from geo.sources.files import file_kind, find_column, read_vector
-from geo.sources.layer import LoadedLayer
+from geo.sources.layer import COVERAGE_VALID, LoadedLayer
 
 __all__ = ["UNIT_COLUMNS", "load_units", "load_zones"]
 
@@ -69,15 +70,19 @@ def _check_geometry_types(gdf: gpd.GeoDataFrame, path: Path, id_col: str, what: 
 
 
 def _overlap_warnings(
-    gdf: gpd.GeoDataFrame, projected: np.ndarray, path: Path, min_km2: float, what: str
+    gdf: gpd.GeoDataFrame,
+    projected: np.ndarray,
+    suspect: np.ndarray,
+    path: Path,
+    min_km2: float,
+    what: str,
 ) -> list[RunWarning]:
     """Overlaps between polygons above ``min_km2`` (``projected``: in an equal-area CRS).
 
-    Only pairs with a polygon whose edges do not match its neighbours' are intersected: a
-    polygon that overlaps another has such edges (GEOS coverage validation), and in a clean
-    coverage, as official boundaries usually are, there is none.
+    Only pairs with a ``suspect`` polygon, one whose edges do not match its neighbours', are
+    intersected: a polygon that overlaps another has such edges (GEOS coverage validation),
+    and in a clean coverage, as official boundaries usually are, there is none.
     """
-    suspect = ~shapely.is_empty(shapely.coverage_invalid_edges(projected))
     if not suspect.any():
         return []
     left, right = shapely.STRtree(projected).query(projected, predicate="intersects")
@@ -159,7 +164,12 @@ def _load_polygons(
     out["name_en"] = gdf[found["name_en"]].fillna("").astype(str) if found["name_en"] else ""
     _refuse_antimeridian(geoms, path, what)
     bounds = tuple(shapely.total_bounds(geoms))
-    projected = gpd.GeoSeries(geoms, crs=WGS84).to_crs(equal_area_crs(bounds)).values
+    # edges match or not whatever the projection: validate the coverage (GEOS) on a second
+    # thread while PROJ projects for the areas; both release the GIL
+    with ThreadPoolExecutor(1, thread_name_prefix="coverage") as pool:
+        invalid_edges = pool.submit(shapely.coverage_invalid_edges, geoms)
+        projected = gpd.GeoSeries(geoms, crs=WGS84).to_crs(equal_area_crs(bounds)).values
+        suspect = ~shapely.is_empty(invalid_edges.result())
     out["area_km2"] = shapely.area(projected) / 1e6
     used = {c for c in found.values() if c} | {id_col, "geometry"}
     extras = gdf[[c for c in gdf.columns if c not in used and c not in out.columns]]
@@ -182,7 +192,10 @@ def _load_polygons(
         "features": len(result),
         "repaired": int(invalid.sum()),
     }
-    warnings.extend(_overlap_warnings(result, np.asarray(projected), path, overlap_min_km2, what))
+    result.attrs[COVERAGE_VALID] = not suspect.any()
+    warnings.extend(
+        _overlap_warnings(result, np.asarray(projected), suspect, path, overlap_min_km2, what)
+    )
     return LoadedLayer(result, info, warnings)
 
 

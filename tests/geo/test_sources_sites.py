@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bz2
+import io
 import zipfile
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import shapely
 from geo.dataset import SitesPart
 from geo.errors import DatasetError
 from geo.sources import load_sites
+from geo.sources.files import read_text_table
 from tests.helpers import YIBIN, read_reference_sites, write_osm
 
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -241,3 +243,27 @@ def test_swapped_columns_are_detected(tmp_path):
     frame.to_csv(path, index=False)
     with pytest.raises(DatasetError, match="latitude and longitude look swapped"):
         load_sites(_part(path))
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [
+        ('id,name,lon\n1,竹海,104.9\n2,"石海, 兴文",105.2\n', "utf-8"),  # quoted delimiter
+        ('id,name,lon\n1,"two\nlines",104.9\n2,"say ""hi""",105\n', "utf-8"),  # newline, quotes
+        ("id,name,lon\n1,a,104.9\n2,b\n", "utf-8"),  # short row: pandas pads it
+        ("id,name,name\n1,a,b\n", "utf-8"),  # repeated name: pandas renames it
+        ('id,"na\nme",lon\n1,a,104.9\n', "utf-8"),  # header cell over two lines
+        ("id;名称;经度\n1;蜀南竹海;104.9\n\n2;;105.0\n", "gb18030"),  # GBK, blank line, blank cell
+        ("\ufeffid\tname\n1\t  spaced  \n", "utf-8"),  # BOM, tabs, spaces kept
+    ],
+)
+def test_table_reader_gives_what_pandas_gives(tmp_path, text, encoding):
+    path = tmp_path / "t.csv"
+    path.write_bytes(text.encode(encoding))
+    table, _ = read_text_table(path)
+    sep = next(d for d in ";\t," if d in text.splitlines()[0])
+    expected = pd.read_csv(
+        io.StringIO(text.lstrip("\ufeff")), sep=sep, dtype=str, keep_default_na=False
+    )
+    expected.columns = [c.strip() for c in expected.columns]
+    pd.testing.assert_frame_equal(table, expected, check_dtype=False)

@@ -15,6 +15,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from geo.analyses.base import Context, Stage, StageResult, catalogue_of
 from geo.dataset import Dataset
+from geo.memory import release_freed_memory
 from geo.registry import REGISTRY
 from geo.results import Results
 
@@ -91,6 +92,7 @@ def run_pipeline(
                 result, seconds = future.result() if future is not None else _timed(stage, ctx)
                 _merge(ctx, results, stage, result)
                 results.timings[stage.name] = seconds
+                release_freed_memory()
             for later in early.get(stage.name, ()):
                 if later.skip_reason(ctx) is None:
                     # a snapshot of the outputs: later stages may replace them meanwhile

@@ -16,6 +16,7 @@ from typing import Any
 from geo.analyses.base import Stage
 from geo.dataset import Dataset
 from geo.display import use_display_geometry
+from geo.memory import release_freed_memory
 from geo.pipeline import run_pipeline
 from geo.registry import REGISTRY
 from geo.results import Results, write_results
@@ -99,6 +100,7 @@ def analyse_and_publish(
     results = run_pipeline(dataset, on_stage=on_stage, stages=stages)
     on_stage(STAGE_WRITE, len(stages), total)
     use_display_geometry(results)
+    release_freed_memory()
     files = {
         "map.html": partial(save_map, results, lang=lang),
         "report.html": partial(write_report, results, lang=lang),

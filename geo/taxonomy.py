@@ -287,10 +287,11 @@ def classify_sites(
     kind = pd.Series(category.map(category_kinds or {}).to_numpy(dtype=object), index=out.index)
     source = pd.Series(None, index=out.index, dtype=object)
     source[kind.notna()] = "manifest"
+    names = out["name"].fillna("") + " " + out["name_en"].fillna("")
     rules: list[tuple[str, pd.Series, object]] = [
         ("category", category, _by_keywords),
         ("osm", out["osm_tags"].fillna("") if "osm_tags" in out else None, _by_osm),
-        ("name", out["name"].fillna("") + " " + out["name_en"].fillna(""), _by_keywords),
+        ("name", names, _by_keywords),
     ]
     kind_words = [word for k in taxonomy.kinds.values() for word in k.keywords]
     for label, values, rule in rules:
@@ -308,7 +309,6 @@ def classify_sites(
     out["kind_source"] = source.fillna("none")
     out["gb_class"] = out["kind"].map({k: v.gb_class for k, v in taxonomy.kinds.items()}).fillna("")
     # keywords are found within the names or within the category (few distinct values)
-    names = out["name"].fillna("") + " " + out["name_en"].fillna("")
     declared = (
         out["themes"].fillna("").astype(str) if "themes" in out else pd.Series("", index=out.index)
     )

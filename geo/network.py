@@ -221,13 +221,6 @@ def prepare_network(full_graph: nx.MultiDiGraph) -> RoadNetwork:
     )
 
 
-def _entries(matrix: sp.csr_matrix, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Values at (rows[i], cols[i]) as a flat array (0 where there is no edge)."""
-    if len(rows) == 0:
-        return np.zeros(0)
-    return np.asarray(matrix[rows, cols], dtype=float).ravel()
-
-
 @dataclass
 class Snapped:
     """Points joined to the network (see :func:`snap_points`).
@@ -278,6 +271,29 @@ def _split_links(
     return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals)
 
 
+def _reverse_twins(edges: gpd.GeoDataFrame, chosen: np.ndarray) -> np.ndarray:
+    """Row of the edge that drives each chosen edge's road the other way (-1: one-way).
+
+    The twin of ``(u, v, key)`` is the edge ``(v, u, *)`` of the same way and length. Taking
+    the fastest ``v -> u`` edge instead would make a site on a slow road beside an expressway
+    nearer in one direction than in the other.
+    """
+    u = edges.index.get_level_values("u").to_numpy()
+    v = edges.index.get_level_values("v").to_numpy()
+    length = edges["length"].to_numpy(float)
+    way = edges["osmid"].astype(str).to_numpy() if "osmid" in edges else np.zeros(len(u), str)
+    rows = pd.DataFrame({"u": u, "v": v, "way": way, "row": np.arange(len(u))})
+    wanted = pd.DataFrame({"u": v[chosen], "v": u[chosen], "way": way[chosen]})
+    wanted["pick"] = np.arange(len(chosen))
+    found = wanted.merge(rows, on=["u", "v", "way"], how="inner")
+    found["gap"] = np.abs(length[found["row"]] - length[chosen[found["pick"]]])
+    found = found[found["gap"] < 1.0].sort_values("gap", kind="stable")  # summed in another order
+    best = found.drop_duplicates("pick")
+    twin = np.full(len(chosen), -1, np.int64)
+    twin[best["pick"].to_numpy()] = best["row"].to_numpy()
+    return twin
+
+
 def snap_points(
     network: RoadNetwork, points: gpd.GeoSeries, *, offroad_speed_kmh: float = 15.0
 ) -> Snapped:
@@ -320,8 +336,12 @@ def snap_points(
     off_min = dist / (offroad_speed_kmh * 1000.0 / 60.0)
     total = n + 2 * k
 
-    def extend(base: sp.csr_matrix, along: np.ndarray, off: np.ndarray) -> sp.csr_matrix:
-        back = _entries(base, v, u)  # the same road driven v -> u (0: one-way)
+    twin = _reverse_twins(edges, edge_idx)  # the same road driven v -> u (-1: one-way)
+
+    def extend(base: sp.csr_matrix, column: str, off: np.ndarray) -> sp.csr_matrix:
+        cost = edges[column].to_numpy(float)
+        along = cost[edge_idx]
+        back = np.where(twin >= 0, cost[np.maximum(twin, 0)], 0.0)
         rows, cols, vals = _split_links(u, v, edge_idx, fraction, joint, along, back)
         rows = np.concatenate([rows, site, joint])
         cols = np.concatenate([cols, joint, site])
@@ -335,8 +355,8 @@ def snap_points(
         snap_m=dist,
         edge_u=u,
         edge_v=v,
-        minutes=extend(network.minutes, edges["minutes"].to_numpy()[edge_idx], off_min),
-        metres=extend(network.metres, edges["length"].to_numpy()[edge_idx], dist),
+        minutes=extend(network.minutes, "minutes", off_min),
+        metres=extend(network.metres, "length", dist),
         first_node=n + k,
     )
 

@@ -11,6 +11,7 @@ import pyrosm
 import pytest
 import shapely
 
+from geo.coords import GEOD
 from geo.dataset import RoadsPart
 from geo.errors import DatasetError
 from geo.network import (
@@ -24,7 +25,7 @@ from geo.network import (
 )
 from geo.road_classes import ROAD_CLASSES, main_class, rank
 from geo.sources.roads import MOTORABLE, load_roads
-from tests.helpers import write_osm
+from tests.helpers import ROOT, write_osm
 
 A_KM, E2 = 6378.137, 0.00669437999014
 BOUNDS = (104.9, 27.9, 105.2, 28.2)
@@ -277,3 +278,77 @@ def test_road_classes_have_one_order():
     assert main_class(["residential", "track"]) == "other"
     assert main_class([]) == "other"
     assert rank("motorway") < rank("trunk") < rank("road") < rank("footway")
+
+
+ANDORRA_PBF = ROOT.parent / "shared" / "data" / "andorra" / "andorra.osm.pbf"
+
+
+def _site_matrix(roads, points):
+    network = prepare_network(build_road_graph(roads))
+    snapped = snap_points(network, points)
+    ids = snapped.first_node + np.arange(len(points))
+    return travel_matrix(snapped.minutes, ids, ids)
+
+
+def _km(a, b):
+    return GEOD.inv(a[0], a[1], b[0], b[1])[2] / 1000
+
+
+def test_a_site_on_a_slow_road_beside_a_fast_one_is_as_far_both_ways(tmp_path):
+    # two roads join p and q: a motorway (100 km/h) and a residential road bent through
+    # `bend` (25 km/h); one site stands on the bend, the other at the end of a primary road
+    p, q, bend, end = (105.0, 28.0), (105.02, 28.0), (105.01, 28.003), (105.03, 28.0)
+    path = tmp_path / "parallel.osm"
+    write_osm(
+        path,
+        [
+            {"type": "way", "coords": [p, q], "tags": {"highway": "motorway"}},
+            {"type": "way", "coords": [p, bend, q], "tags": {"highway": "residential"}},
+            {"type": "way", "coords": [q, end], "tags": {"highway": "primary"}},
+        ],
+    )
+    roads = load_roads(RoadsPart(path=path), bounds=BOUNDS).data
+    minutes = _site_matrix(
+        roads, gpd.GeoSeries([shapely.Point(*bend), shapely.Point(*end)], crs=4326)
+    )
+    # by hand: on along the residential road to q, then the primary road (the way back to p
+    # and over the motorway is longer)
+    onward = _km(bend, q) / 25 * 60 + _km(q, end) / 60 * 60
+    around = _km(bend, p) / 25 * 60 + _km(p, q) / 100 * 60 + _km(q, end) / 60 * 60
+    assert onward < around
+    assert minutes[0, 1] == pytest.approx(onward, rel=2e-3)
+    assert minutes[1, 0] == pytest.approx(onward, rel=2e-3)
+
+
+def test_two_way_roads_give_the_same_time_both_ways_on_real_osm():
+    roads = load_roads(RoadsPart(path=ANDORRA_PBF), bounds=(1.40, 42.42, 1.79, 42.66)).data
+    rng = np.random.default_rng(11)
+    x0, y0, x1, y1 = roads.total_bounds
+    points = gpd.GeoSeries(
+        shapely.points(rng.uniform(x0, x1, 40), rng.uniform(y0, y1, 40)), crs=4326
+    )
+    two_way = _site_matrix(roads.assign(oneway="no"), points)
+    finite = np.isfinite(two_way)
+    assert finite.mean() > 0.9
+    np.testing.assert_allclose(two_way[finite], two_way.T[finite], atol=1e-6)
+    # one-way streets honoured: some trips differ by direction, and none gets faster than the
+    # same trip with every street open both ways
+    honoured = _site_matrix(roads, points)
+    assert (roads["oneway"] != "no").sum() > 50
+    assert (np.abs(honoured - honoured.T)[finite] > 0.01).any()
+    assert (honoured[finite] >= two_way[finite] - 1e-6).all()
+
+
+def test_the_bundled_schematic_roads_give_symmetric_site_times():
+    from geo.parts import SitesPart
+    from geo.sources import load_sites
+
+    folder = ROOT / "data" / "yibin"
+    roads = load_roads(
+        RoadsPart(path=folder / "roads.geojson", highway="class"), bounds=(103.0, 27.0, 106.5, 30.0)
+    ).data
+    sites = load_sites(SitesPart(path=folder / "sites.csv", id="site_id", name="name")).data
+    minutes = _site_matrix(roads, sites.geometry)
+    finite = np.isfinite(minutes)
+    assert finite.all()
+    np.testing.assert_allclose(minutes, minutes.T, atol=1e-6)

@@ -64,7 +64,7 @@ def generate(folder: Path, n_sites: int, n_units: int) -> Path:
         '[sites]\npath = "sites.csv"\nid = "id"\nname = "name"\ncategory = "category"\n'
         'grade = "grade"\nlon = "lon"\nlat = "lat"\n'
         '[units]\npath = "units.gpkg"\nid = "code"\nname = "name"\n'
-        "[params]\nmarket_km = 10.0\ncluster_eps_km = 2.0\ndensity_cell_km = 5.0\n"
+        "[params]\nreach_km = 10.0\ncluster_eps_km = 2.0\ndensity_cell_km = 5.0\n"
         "density_bandwidth_km = 20.0\n",
         encoding="utf-8",
     )

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import prcoords
 import pyproj
+import scipy.sparse as sp
 import shapely
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from scipy.spatial import cKDTree
@@ -248,7 +249,8 @@ def bench_overlaps(n: int, kinds: int = 40, cutoff_km: float = 5.0) -> dict[str,
     cell = (np.floor(lon).astype(int) * 100 + np.floor(lat).astype(int)).astype(str)
     sites = gpd.GeoDataFrame(
         {"site_id": np.arange(n).astype(str), "name": "x", "name_en": "", "kind": kind,
-         "themes": "", "a_grade": rng.integers(0, 6, n), "unit_id": cell},
+         "themes": "", "a_grade": rng.integers(0, 6, n), "unit_id": cell,
+         "origin": "developed", "role": "attraction", "parent": ""},
         geometry=gpd.points_from_xy(lon, lat), crs=4326,
     )  # fmt: skip
     unique_cells = np.unique(cell)
@@ -257,12 +259,16 @@ def bench_overlaps(n: int, kinds: int = 40, cutoff_km: float = 5.0) -> dict[str,
         kinds={k: Kind(k, k, k.replace("_", " "), "E", keyword_pattern([]), (), ()) for k in kind},
         themes={},
     )
-    settings = OverlapParams(market_km=cutoff_km)
+    settings = OverlapParams(min_market_overlap=0.0)  # every same-kind pair in reach competes
+    one_market = sp.csr_matrix(np.ones((n, 1)))  # all sites sell to one market
     pairs = None
 
     def ours() -> None:
         nonlocal pairs
-        pairs = find_overlaps(sites, units, taxonomy, settings)
+        pairs = find_overlaps(
+            sites, units, taxonomy, settings, weights=one_market, reach=cutoff_km,
+            grade_weights=[1, 1, 2, 3, 4, 5],
+        )  # fmt: skip
 
     ours_s = _timed(ours, repeat=1)
     crs = local_projected_crs((73.5, 18.2, 134.8, 53.5))

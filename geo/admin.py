@@ -22,9 +22,11 @@ from geo.taxonomy import explode_themes
 __all__ = [
     "assign_units",
     "border_distance",
+    "listing_units",
     "shared_borders",
     "unit_borders",
     "unit_name_key",
+    "unit_names",
 ]
 
 _SUFFIXES = (
@@ -33,6 +35,27 @@ _SUFFIXES = (
     " autonomous county", " county", " district", " city", " banner",
 )  # fmt: skip
 _SPLIT = re.compile(r"[/;；、,，|]")
+
+
+def unit_names(units: pd.DataFrame, levels: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """Every administrative name of the units: their names and their levels' names.
+
+    Parameters
+    ----------
+    units
+        Units (``name``; the ``levels`` columns).
+    levels
+        Hierarchy columns (e.g. province, prefecture).
+
+    Returns
+    -------
+    list of str
+        Distinct names, without the qualifier of repeated names (朝阳区（北京市） -> 朝阳区).
+    """
+    names = set(units["name"].astype(str).str.replace(r"（.*）$", "", regex=True))
+    for column in levels:
+        names |= set(units[column].astype(str))
+    return sorted(n for n in names if n)
 
 
 def unit_name_key(text: str) -> str:
@@ -57,6 +80,47 @@ def unit_name_key(text: str) -> str:
     return key.replace(" ", "")
 
 
+def _declared_units(declared: pd.Series, units: pd.DataFrame) -> pd.Series:
+    """Each declared name or id matched to a unit id (None: no such unit), one row per name.
+
+    The rows are on the positions of ``declared`` (a site declaring two units has two rows).
+    """
+    keys: dict[str, str] = {}
+    for column in ("unit_id", "name", "name_en"):
+        if column in units:
+            for value, unit_id in zip(units[column], units["unit_id"], strict=True):
+                if isinstance(value, str) and value.strip():
+                    keys.setdefault(unit_name_key(value), unit_id)
+    parts = explode_themes(declared.reset_index(drop=True), separator=_SPLIT.pattern).str.strip()
+    parts = parts[parts.ne("")]
+    lookup = {p: keys.get(unit_name_key(p)) for p in parts.unique()}
+    return parts.map(lookup)
+
+
+def listing_units(sites: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
+    """Return the units that list each site: its declared units that exist, else its own.
+
+    Parameters
+    ----------
+    sites
+        Sites with ``unit_declared`` and ``unit_id``.
+    units
+        Units with ``unit_id``, ``name`` and ``name_en``.
+
+    Returns
+    -------
+    pandas.Series
+        ``;``-joined unit ids in declaration order (empty when none), on the index of
+        ``sites``.
+    """
+    matched = _declared_units(sites["unit_declared"].fillna("").astype(str), units).dropna()
+    matched = matched[~pd.MultiIndex.from_arrays([matched.index, matched]).duplicated()]
+    joined = matched.groupby(level=0, sort=True).agg(";".join)
+    out = pd.Series(sites["unit_id"].fillna("").astype(str).to_numpy(), dtype=object)
+    out.iloc[joined.index.to_numpy()] = joined.to_numpy()
+    return pd.Series(out.to_numpy(), index=sites.index, dtype=object)
+
+
 def _declared_check(
     declared: pd.Series, unit_ids: np.ndarray, units: gpd.GeoDataFrame
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -66,20 +130,11 @@ def _declared_check(
     sites whose declaration names no unit of the layer. Names are compared through
     :func:`unit_name_key`, computed once per distinct declared name.
     """
-    keys: dict[str, str] = {}
-    for column in ("unit_id", "name", "name_en"):
-        if column in units:
-            for value, unit_id in zip(units[column], units["unit_id"], strict=True):
-                if isinstance(value, str) and value.strip():
-                    keys.setdefault(unit_name_key(value), unit_id)
-    parts = explode_themes(declared, separator=_SPLIT.pattern).str.strip()
-    parts = parts[parts.ne("")]
+    matched = _declared_units(declared, units)
     n = len(declared)
-    if parts.empty:
+    if matched.empty:
         return np.zeros(n, bool), np.zeros(n, bool)
-    lookup = {p: keys.get(unit_name_key(p)) for p in parts.unique()}
-    matched = parts.map(lookup)
-    rows = parts.index.to_numpy()
+    rows = matched.index.to_numpy()
     ok = np.zeros(n, bool)
     known = np.zeros(n, bool)
     np.logical_or.at(ok, rows, matched.to_numpy() == unit_ids[rows])

@@ -13,12 +13,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from geo.errors import DatasetError
 from geo.parts import (
     DemPart,
     HubsPart,
+    MarketsPart,
     Part,
     RoadsPart,
     SitesPart,
@@ -35,6 +36,7 @@ __all__ = [
     "Dataset",
     "DemPart",
     "HubsPart",
+    "MarketsPart",
     "Params",
     "RoadsPart",
     "SitesPart",
@@ -59,15 +61,36 @@ class Dataset(BaseModel):
     name_zh: str | None = Field(None, description="the name in Chinese (the report's title)")
     description_zh: str | None = None
     sites: SitesPart
+    more_sites: tuple[SitesPart, ...] = Field(
+        (), description="further site files ([[sites]] written more than once), in order"
+    )
     units: UnitsPart
     zones: ZonesPart | None = None
     roads: RoadsPart | None = None
     hubs: HubsPart | None = None
+    markets: MarketsPart | None = None
     dem: DemPart | None = None
     stats: StatsPart | None = None
     taxonomy: TaxonomyPart = Field(default_factory=TaxonomyPart)
     params: Params = Field(default_factory=Params)
     root: Path = Field(Path("."), description="folder of the manifest (set by the loader)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _several_site_files(cls, raw: Any) -> Any:
+        """``[[sites]]`` lists several files: the first is ``sites``, the others follow."""
+        if isinstance(raw, dict) and isinstance(raw.get("sites"), list) and raw["sites"]:
+            if "more_sites" in raw:
+                msg = "unknown key 'more_sites' at the top level; write [[sites]] once per file"
+                raise ValueError(msg)
+            first, *rest = raw["sites"]
+            return {**raw, "sites": first, "more_sites": rest}
+        return raw
+
+    @property
+    def site_parts(self) -> tuple[SitesPart, ...]:
+        """Every sites file, in manifest order."""
+        return (self.sites, *self.more_sites)
 
     def title(self, lang: str) -> tuple[str, str | None]:
         """Return the name and description in ``lang`` (Chinese when given, else as written)."""
@@ -87,12 +110,16 @@ class Dataset(BaseModel):
 
     def parts(self) -> dict[str, Part]:
         """Return the parts present, by manifest section name."""
-        names = ("sites", "units", "zones", "roads", "hubs", "dem", "stats")
-        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+        names = ("sites", "units", "zones", "roads", "hubs", "markets", "dem", "stats")
+        found = {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+        found |= {f"sites.{i + 2}": part for i, part in enumerate(self.more_sites)}
+        return found
 
 
 def _describe_error(err: dict[str, Any]) -> str:
     loc = [str(p) for p in err["loc"]]
+    if loc[0] == "more_sites" and len(loc) > 2:  # the second [[sites]] table is item 0
+        loc = [f"sites] (file {int(loc[1]) + 2}) [", *loc[2:]]
     section = f"[{loc[0]}]" if len(loc) > 1 else "the top level"
     while len(loc) > 2 and loc[-1].isdigit():  # an item of a list: name the list and the item
         loc = [*loc[:-2], f"{loc[-2]}[{loc[-1]}]"]
@@ -182,7 +209,8 @@ def load_dataset(path: str | Path, *, confined: bool = False) -> Dataset:
             )
             raise DatasetError(msg)
         updates[section] = part.model_copy(update={"path": full})
-    return dataset.model_copy(update=updates)
+    more = tuple(updates.pop(f"sites.{i + 2}") for i in range(len(dataset.more_sites)))
+    return dataset.model_copy(update={**updates, "more_sites": more})
 
 
 def with_params(dataset: Dataset, overrides: dict[str, Any]) -> Dataset:

@@ -137,12 +137,14 @@ def overlap_matrix_figure(results: Results, lang: str) -> bytes | None:
         return None
     label = unit_labels(results, lang)
     a_ids, b_ids = pairs["unit_a"].astype(str), pairs["unit_b"].astype(str)
-    per_unit = pd.concat([pairs["pairs"].groupby(a_ids).sum(), pairs["pairs"].groupby(b_ids).sum()])
+    per_unit = pd.concat(
+        [pairs["competing"].groupby(a_ids).sum(), pairs["competing"].groupby(b_ids).sum()]
+    )
     per_unit = per_unit.groupby(level=0).sum().sort_values(ascending=False, kind="stable")
     ids = sorted(per_unit.index[:MAX_FIGURE_UNITS])
     index = {u: i for i, u in enumerate(ids)}
     matrix = np.zeros((len(ids), len(ids)))
-    for a, b, n in zip(a_ids, b_ids, pairs["pairs"], strict=True):
+    for a, b, n in zip(a_ids, b_ids, pairs["competing"], strict=True):
         if a in index and b in index:
             matrix[index[a], index[b]] = matrix[index[b], index[a]] = n
     size = 2.5 + 0.32 * len(ids)

@@ -144,7 +144,8 @@ def unit_balance(
     Parameters
     ----------
     sites
-        Sites with ``unit_id``, ``a_grade``, ``gb_class``.
+        Sites with ``unit_id``, ``a_grade``, ``gb_class`` (and ``role``, ``parent``: only
+        attractions that are no other site's part count as sites and endowment).
     units
         Units with ``unit_id``, ``name``, ``area_km2``.
     grade_weights
@@ -153,14 +154,26 @@ def unit_balance(
     Returns
     -------
     tuple
-        The per-unit table (one row per unit: ``sites``, ``class_A``..``class_H``,
+        The per-unit table (one row per unit: ``sites``, ``components``, ``facilities``,
+        ``capacity`` (counts of the other sites), ``class_A``..``class_H``,
         ``grade_0``..``grade_5``, ``endowment``, ``density_per_1000km2``, ``share``,
         ``clark_evans_R``, ``clark_evans_z``) and the region's numbers.
     """
-    inside = sites[sites["unit_id"] != ""]
+    placed = sites[sites["unit_id"] != ""]
+    role = placed["role"] if "role" in placed else pd.Series("attraction", index=placed.index)
+    parent = placed["parent"].fillna("") if "parent" in placed else pd.Series("", placed.index)
+    principal = (role == "attraction") & (parent == "")
+    inside = placed[principal]  # components count with their scene, capacity on its own
     weights = grade_weight(inside["a_grade"], grade_weights)
     table = units[["unit_id", "name", "area_km2"]].set_index("unit_id").copy()
     table["sites"] = inside.groupby("unit_id").size().reindex(table.index, fill_value=0)
+    for column, rows in (
+        ("components", (role == "attraction") & (parent != "")),
+        ("facilities", role == "facility"),
+        ("capacity", role == "capacity"),
+    ):
+        counted = placed[rows].groupby("unit_id").size()
+        table[column] = counted.reindex(table.index, fill_value=0).astype(int)
     by_class = inside.groupby(["unit_id", "gb_class"]).size().unstack(fill_value=0)
     for gb in "ABCDEFGH":
         column = by_class[gb] if gb in by_class else pd.Series(dtype=int)

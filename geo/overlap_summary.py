@@ -7,7 +7,8 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
-from geo.overlaps import OverlapParams
+from geo.markets import MarketParams
+from geo.overlaps import COMPETING, COMPLEMENTARY, RELATIONS, OverlapParams
 
 __all__ = ["overlap_indicators"]
 
@@ -20,7 +21,8 @@ def overlap_indicators(
     record_duplicates: pd.DataFrame,
     *,
     mode: str,
-    settings: OverlapParams,
+    settings: OverlapParams | MarketParams,
+    shared: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Summarise the duplicated-construction analysis.
 
@@ -32,6 +34,8 @@ def overlap_indicators(
         Classified sites.
     record_duplicates
         Records merged before the analysis.
+    shared
+        Shared resources (:func:`geo.dedupe.shared_resources`).
     mode
         ``"road"`` or ``"geodesic"``.
     settings
@@ -40,25 +44,40 @@ def overlap_indicators(
     Returns
     -------
     dict
-        JSON-ready counts, the cut-off with its unit, per unit pair and the top pairs.
+        JSON-ready counts: ``pairs`` are the competing pairs scoring at least
+        ``group_min_score`` (the headline's duplicated construction), with every relation's
+        count, the reach with its unit, per unit pair and the top pairs.
     """
-    cross = pairs[pairs["cross_border"]] if len(pairs) else pairs
+    by_relation = pairs["relation"].value_counts() if len(pairs) else pd.Series(dtype=int)
+    competing = pairs[pairs["relation"] == COMPETING] if len(pairs) else pairs
+    counted = competing[competing["score"] >= settings.group_min_score] if len(pairs) else pairs
+    cross = counted[counted["cross_border"]] if len(counted) else counted
+    complementary = pairs[pairs["relation"] == COMPLEMENTARY] if len(pairs) else pairs
+    shown = ["site_a", "site_b", "relation", "score", "level", "explanation"]
     return {
         "mode": mode,
-        "cutoff": settings.market_minutes if mode == "road" else settings.market_km,
-        "cutoff_unit": "min" if mode == "road" else "km",
+        "reach": settings.reach_minutes if mode == "road" else settings.reach_km,
+        "reach_unit": "min" if mode == "road" else "km",
+        "min_market_overlap": settings.min_market_overlap,
+        "min_score": settings.group_min_score,
         "score_weights": list(settings.overlap_weights),
         "sites": len(sites),
         "sites_by_kind": {k: int(v) for k, v in sites["kind"].value_counts().items()},
         "sites_by_gb_class": {k: int(v) for k, v in sites["gb_class"].value_counts().items()},
+        "sites_by_origin": {k: int(v) for k, v in sites["origin"].value_counts().items()},
+        "sites_by_role": {k: int(v) for k, v in sites["role"].value_counts().items()},
+        "components": int(sites["parent"].fillna("").ne("").sum()),
         "record_duplicates_merged": len(record_duplicates),
-        "pairs": len(pairs),
+        "shared_resources": 0 if shared is None else len(shared),
+        "pairs": len(counted),
         "cross_border_pairs": len(cross),
-        "mean_score": round(float(pairs["score"].mean()), 2) if len(pairs) else None,
+        "cross_border_by_level": {k: int(v) for k, v in cross["level"].value_counts().items()},
+        "pairs_by_relation": {r: int(by_relation.get(r, 0)) for r in RELATIONS},
+        "competing_below_min_score": int(len(competing) - len(counted)),
+        "mean_score": round(float(counted["score"].mean()), 2) if len(counted) else None,
         "groups": len(groups),
         "cross_border_groups": int(groups["cross_border"].sum()) if len(groups) else 0,
-        "unit_pairs": unit_pairs.to_dict(orient="records"),
-        "top_pairs": pairs.head(10)[["site_a", "site_b", "score", "explanation"]].to_dict(
-            orient="records"
-        ),
+        "unit_pairs": unit_pairs.head(200).to_dict(orient="records"),
+        "top_pairs": competing.head(10)[shown].to_dict(orient="records"),
+        "top_complementary": complementary.head(10)[shown].to_dict(orient="records"),
     }

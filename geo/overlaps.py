@@ -1,20 +1,44 @@
-"""Duplicated construction (重复建设): scored overlap pairs, overlap groups, unit-pair summary.
+"""Pair relations: duplicated construction (competing), complementary, component and shared.
 
-Two sites overlap when they are of the same ``kind`` or share a theme and lie within the
-market cut-off of each other: ``market_minutes`` of road travel when the dataset has roads,
-otherwise ``market_km`` of geodesic distance (road distance is then estimated as geodesic x
-``circuity`` for the explanation). Candidates come from one spatial index per kind and per
-theme (a KD-tree on the sphere, or the travel-time matrix), never from all pairs.
+Candidate pairs are sites within the outer reach of each other (``reach_minutes`` by road
+when the dataset has roads, else ``reach_km`` geodesic) that could be related: the same
+kind, the same product family, or a shared theme. One spatial index per kind, family and
+theme (a KD-tree on the sphere, or the travel-time matrix) finds them, never all pairs.
+Accommodation, catering, shops and amenities (role ``capacity``) are never paired;
+components are paired only with their parent.
 
-Score (0-100) = 100 x similarity^w_s x proximity^w_p x grade_similarity^w_g, where
+Each pair gets one **relation**:
 
-* similarity = 1 for the same kind, else the Jaccard index of the two theme sets;
-* proximity = 1 - d / cut-off (d in minutes or km);
-* grade_similarity = 1 - |grade_a - grade_b| / 5 (A-grades 0-5);
-* w_s, w_p, w_g are ``overlap_weights`` in ``[params]`` (default 1, 1, 1).
+* ``component`` — one is part of the other (:mod:`geo.parents`); not a rival.
+* ``shared`` — one resource listed by two units (:mod:`geo.dedupe`); a cross-border
+  finding for both units.
+* ``competing`` — **duplicated construction (重复建设)**: substitutes whose markets overlap
+  by at least ``min_market_overlap``, at least one of them developed. Substitutes are two
+  sites of the same kind (for kinds with a subject, such as museums or temples, only when
+  they also share a theme), or of the same product family (similarity 0.8). Two public
+  visitor facilities of one kind compete only across a border.
+* ``complementary`` — different products that share a theme, two endowments of the same
+  kind, or two sites of a kind with a subject but of other subjects that share at least 80 %
+  of their market (a museum quarter): a joint product or route, never a threat.
 
-Pairs with a score of at least ``group_min_score`` form overlap groups (connected
-components).
+Scores (0-100), for competing and complementary pairs:
+
+    score = 100 · S^w1 · O^w2 · G^w3 · I^w4
+
+* S — similarity: 1 for the same kind, 0.8 for the same family, else the Jaccard index of
+  the two theme sets (complementary pairs);
+* O — market overlap (:func:`geo.markets.market_overlap`);
+* G — grade similarity 1 − |a − b| / 5 when both sites are A-graded, else 1: an unknown grade
+  is not a grade of 0, so it neither helps nor hurts;
+* I — importance √(i_a · i_b), i = the grade weight over the largest (``grade_weights``;
+  ungraded sites weigh as little as 1A): two ungraded relics never outrank two graded
+  products;
+* w1..w4 — ``overlap_weights`` (default 1, 1, 1, 1).
+
+Competing pairs scoring at least ``group_min_score`` form overlap groups (connected
+components); the headline counts competing pairs at or above it. ``level`` is the border a
+cross-border pair crosses: the highest of the units' declared ``levels`` on which the two
+units differ, else the units' own level (county).
 """
 
 from __future__ import annotations
@@ -35,41 +59,83 @@ from geo.coords import EARTH_RADIUS_M, GEOD, WGS84
 from geo.dedupe import unit_sphere_xyz
 from geo.grouping import join_groups
 from geo.i18n import explain_pairs
+from geo.markets import market_overlap
 from geo.network import faster_direction
-from geo.taxonomy import OTHER, Taxonomy, explode_themes
+from geo.taxonomy import (
+    ATTRACTION,
+    CAPACITY,
+    DEVELOPED,
+    FACILITY,
+    OTHER,
+    Taxonomy,
+    explode_themes,
+)
 
 __all__ = [
+    "COMPETING",
+    "COMPLEMENTARY",
+    "COMPONENT",
+    "RELATIONS",
+    "SHARED",
     "OverlapParams",
+    "border_levels",
     "find_overlaps",
     "overlap_groups",
     "overlap_lines",
     "unit_pair_summary",
 ]
 
+COMPETING, COMPLEMENTARY, COMPONENT, SHARED = "competing", "complementary", "component", "shared"
+#: Every relation, in the order the tables list them.
+RELATIONS = (COMPETING, COMPLEMENTARY, SHARED, COMPONENT)
+_FAMILY_SIMILARITY = 0.8
+_QUARTER_OVERLAP = 0.8
+
 
 class OverlapParams(ParamModel):
-    """Parameters of the overlap analysis (keys of ``[params]``)."""
+    """Parameters of the pair relations (keys of ``[params]``)."""
 
-    market_minutes: float = Field(60.0, gt=0, description="overlap cut-off by road (minutes)")
-    market_km: float = Field(30.0, gt=0, description="overlap cut-off without roads (km)")
+    min_market_overlap: float = Field(
+        0.1, ge=0, le=1, description="substitutes sharing less of their market do not compete"
+    )
     circuity: float = Field(1.3, ge=1, description="road km per straight-line km (estimate)")
     overlap_weights: list[Annotated[float, Field(ge=0)]] = Field(
-        default_factory=lambda: [1.0, 1.0, 1.0],
-        min_length=3,
-        max_length=3,
-        description="exponents of similarity, proximity, grade similarity in the score",
+        default_factory=lambda: [1.0, 1.0, 1.0, 1.0],
+        min_length=4,
+        max_length=4,
+        description="exponents of similarity, market overlap, grade similarity, importance",
     )
-    group_min_score: float = Field(30.0, ge=0, le=100, description="weaker pairs join no group")
+    group_min_score: float = Field(
+        30.0, ge=0, le=100, description="competing pairs scoring this much are counted and grouped"
+    )
 
 
-def _groups(kinds: np.ndarray, themes: pd.Series) -> dict[str, np.ndarray]:
-    """Row indices of every kind (but ``other``) and every theme with at least two sites."""
+def _groups(
+    kinds: np.ndarray, families: np.ndarray, themes: pd.Series, role: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Row indices of every kind, family and theme with at least two sites that may pair.
+
+    Facilities pair only within their kind; capacity never; attractions by kind, family and
+    theme.
+    """
     rows = pd.Series(np.arange(len(kinds)))
-    groups = {f"kind:{k}": r for k, r in rows.groupby(kinds).indices.items() if k != OTHER}
+    attraction = role == ATTRACTION
+    pairable = role != CAPACITY
+    groups = {
+        f"kind:{k}": r
+        for k, r in rows[pairable].groupby(kinds[pairable]).groups.items()
+        if k != OTHER
+    }
+    groups |= {
+        f"family:{f}": r
+        for f, r in rows[attraction].groupby(families[attraction]).groups.items()
+        if f
+    }
     exploded = explode_themes(themes)  # themes: on a 0..n-1 index
-    for theme, index in rows.iloc[exploded.index].groupby(exploded.to_numpy()).indices.items():
+    exploded = exploded[attraction[exploded.index.to_numpy()]]
+    for theme, index in pd.Series(exploded.index).groupby(exploded.to_numpy()).groups.items():
         groups[f"theme:{theme}"] = exploded.index.to_numpy()[index]
-    return {g: np.asarray(r) for g, r in groups.items() if len(r) > 1}
+    return {g: np.asarray(r, dtype=np.int64) for g, r in groups.items() if len(r) > 1}
 
 
 def _pairs_geodesic(
@@ -129,64 +195,258 @@ def _shared_themes(
     return pd.Series(pd.array(words, dtype="str").take(pattern)), jaccard
 
 
+def border_levels(
+    unit_a: pd.Series, unit_b: pd.Series, units: pd.DataFrame, levels: list[str], level: str
+) -> np.ndarray:
+    """Name the border each pair of units crosses: the highest level on which they differ.
+
+    Parameters
+    ----------
+    unit_a, unit_b
+        Unit ids of the pairs.
+    units
+        Units with ``unit_id`` and the ``levels`` columns.
+    levels
+        Hierarchy columns, top first (e.g. ``["province", "prefecture"]``).
+    level
+        What the units themselves are (e.g. ``county``).
+
+    Returns
+    -------
+    numpy.ndarray
+        The level's name per pair; empty within one unit or for a site outside every unit.
+    """
+    a, b = unit_a.astype(str).to_numpy(), unit_b.astype(str).to_numpy()
+    out = np.where((a != b) & (a != "") & (b != ""), level, "").astype(object)
+    table = units.set_index(units["unit_id"].astype(str))
+    for column in reversed(levels):  # bottom up: a higher level that differs wins
+        va = table[column].reindex(a).fillna("").to_numpy()
+        vb = table[column].reindex(b).fillna("").to_numpy()
+        out = np.where((out != "") & (va != vb), column, out)
+    return out
+
+
+def _importance(grades: np.ndarray, weights: list[float] | tuple[float, ...]) -> np.ndarray:
+    """Return the grade weight over the largest (ungraded sites weigh as 1A)."""
+    table = np.asarray(weights, dtype=float)
+    return table[np.clip(grades, 0, 5).astype(int)] / table.max()
+
+
+def _candidates(
+    sites: gpd.GeoDataFrame, taxonomy: Taxonomy, reach: float, travel_minutes: object
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs that may be related (same kind, family or theme), within the reach."""
+    kinds = sites["kind"].to_numpy(dtype=object)
+    families = sites["kind"].map({k: v.family for k, v in taxonomy.kinds.items()}).fillna("")
+    role = sites["role"].to_numpy(dtype=object)
+    unparented = sites["parent"].fillna("").eq("").to_numpy() | (role == FACILITY)
+    theme_text = sites["themes"].fillna("").astype(str).reset_index(drop=True)
+    groups = _groups(kinds, families.to_numpy(dtype=object), theme_text, role)
+    groups = {g: r[unparented[r]] for g, r in groups.items()}  # components pair with no one
+    groups = {g: r for g, r in groups.items() if len(r) > 1}
+    if travel_minutes is not None:  # every pair within the reach; unrelated ones drop below
+        i, j, d = faster_direction(travel_minutes, reach)
+        member = np.zeros(len(sites), bool)
+        for rows in groups.values():
+            member[rows] = True
+        keep = member[i] & member[j]
+        return i[keep], j[keep], d[keep]
+    lon, lat = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
+    return _pairs_geodesic(lon, lat, groups, reach)
+
+
+def _fixed_pairs(
+    sites: gpd.GeoDataFrame, shared: pd.DataFrame | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Component (child, parent) and shared (two records) pairs, as positions and relations."""
+    position = pd.Index(sites["site_id"].astype(str))
+    # a hotel or a car park of the park is counted with it, not listed as a pair
+    attraction = (sites["role"] == ATTRACTION).to_numpy()
+    child = np.flatnonzero(sites["parent"].fillna("").ne("").to_numpy() & attraction)
+    parent = position.get_indexer(sites["parent"].to_numpy()[child])
+    a, b, rel = [child[parent >= 0]], [parent[parent >= 0]], [COMPONENT] * int((parent >= 0).sum())
+    if shared is not None and len(shared):
+        two = shared[shared["records"] == 2]
+        sa, sb = position.get_indexer(two["site_a"]), position.get_indexer(two["site_b"])
+        ok = (sa >= 0) & (sb >= 0)
+        a.append(sa[ok])
+        b.append(sb[ok])
+        rel += [SHARED] * int(ok.sum())
+    i, j = np.concatenate(a).astype(np.int64), np.concatenate(b).astype(np.int64)
+    return np.minimum(i, j), np.maximum(i, j), np.array(rel, dtype=object)
+
+
 def find_overlaps(
     sites: gpd.GeoDataFrame,
     units: gpd.GeoDataFrame,
     taxonomy: Taxonomy,
     settings: OverlapParams,
     *,
+    weights: sp.csr_matrix,
+    reach: float,
+    grade_weights: list[float] | tuple[float, ...],
     travel_minutes: np.ndarray | sp.spmatrix | None = None,
+    shared: pd.DataFrame | None = None,
+    levels: list[str] | None = None,
+    level: str = "county",
 ) -> pd.DataFrame:
-    """Find and score overlap pairs.
+    """Find the related pairs, give each its relation and score the competing ones.
 
     Parameters
     ----------
     sites
-        Classified, de-duplicated sites with ``unit_id`` (EPSG:4326).
+        Classified, de-duplicated sites with ``unit_id``, ``origin``, ``role`` and
+        ``parent`` (EPSG:4326).
     units
-        Units (for names in the explanations).
+        Units (names for the explanations; the ``levels`` columns).
     taxonomy
-        For kind names.
+        For kind names, families and subjects.
     settings
-        Cut-offs and weights.
+        Thresholds and weights.
+    weights
+        Each site's decayed catchment over the market points (:mod:`geo.markets`).
+    reach
+        Outer reach: road minutes with ``travel_minutes``, else km.
+    grade_weights
+        Weight of a site by A-grade 0..5 (its importance).
     travel_minutes
         Site x site travel times (dense, or sparse within a cut-off) when roads exist; None
         for geodesic mode.
+    shared
+        Shared resources (:func:`geo.dedupe.shared_resources`).
+    levels, level
+        The units' hierarchy columns (top first) and their own level.
 
     Returns
     -------
     pandas.DataFrame
-        One row per pair (``site_a`` before ``site_b`` in file order), best score first.
+        One row per pair (``site_a`` before ``site_b`` in file order): competing first, best
+        score first, then complementary, shared and component pairs.
     """
-    kinds = sites["kind"].to_numpy(dtype=object)
-    theme_text = sites["themes"].fillna("").astype(str).reset_index(drop=True)
-    groups = _groups(kinds, theme_text)
     by_road = travel_minutes is not None
-    if by_road:  # every pair within the cut-off; unrelated kinds drop out below
-        cutoff = settings.market_minutes
-        i, j, d = faster_direction(travel_minutes, cutoff)
+    i, j, d = _candidates(sites, taxonomy, reach, travel_minutes)
+    fi, fj, fixed = _fixed_pairs(sites, shared)
+    if len(fi):  # their distance, measured as the others are
+        if by_road:
+            fd = _pair_minutes(travel_minutes, fi, fj)
+        else:
+            lon, lat = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
+            fd = GEOD.inv(lon[fi], lat[fi], lon[fj], lat[fj])[2] / 1000.0
+        codes = fi * len(sites) + fj
+        drop = np.isin(i * len(sites) + j, codes)
+        i, j, d = i[~drop], j[~drop], d[~drop]
     else:
-        cutoff = settings.market_km
-        lon, lat = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
-        i, j, d = _pairs_geodesic(lon, lat, groups, cutoff)
+        fd = np.zeros(0)
+    relation = _relations(sites, taxonomy, settings, weights, i, j)
+    keep = relation != ""
+    i, j, d, relation = i[keep], j[keep], d[keep], relation[keep]
+    i, j = np.concatenate([i, fi]), np.concatenate([j, fj])
+    d = np.concatenate([d, fd])
+    relation = np.concatenate([relation, fixed]).astype(object)
+    return _pair_table(
+        sites, units, taxonomy, settings, weights, i, j, d, relation,
+        by_road=by_road, grade_weights=grade_weights, levels=levels or [], level=level,
+    )  # fmt: skip
+
+
+def _pair_minutes(matrix: np.ndarray | sp.spmatrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Return the faster direction's minutes for given pairs (inf where not searched)."""
+    if sp.issparse(matrix):
+        csr = sp.csr_matrix(matrix)
+        there = np.asarray(csr[i, j]).ravel()
+        back = np.asarray(csr[j, i]).ravel()
+        there[there == 0] = np.inf
+        back[back == 0] = np.inf
+    else:
+        there, back = np.asarray(matrix)[i, j], np.asarray(matrix)[j, i]
+    return np.minimum(there, back)
+
+
+def _kind_facts(
+    sites: gpd.GeoDataFrame, taxonomy: Taxonomy, i: np.ndarray, j: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Series, np.ndarray]:
+    """Compare kinds and themes: same kind, same family, needs a theme, shared, Jaccard."""
     kind_code, kind_names = pd.factorize(sites["kind"])
     same_kind = (kind_code[i] == kind_code[j]) & (kind_names.take(kind_code[i]) != OTHER)
+    family = sites["kind"].map({k: v.family for k, v in taxonomy.kinds.items()}).fillna("")
+    fam = family.to_numpy(dtype=object)
+    same_family = ~same_kind & (fam[i] == fam[j]) & (fam[i] != "")
+    by_theme = {k for k, v in taxonomy.kinds.items() if v.substitute == "theme"}
+    needs_theme = sites["kind"].isin(by_theme).to_numpy()[i]
+    theme_text = sites["themes"].fillna("").astype(str).reset_index(drop=True)
     shared, jaccard = _shared_themes(theme_text, i, j)
-    similarity = np.where(same_kind, 1.0, jaccard)
-    proximity = np.clip(1.0 - d / cutoff, 0.0, 1.0)
-    grades = sites["a_grade"].to_numpy()
-    grade_similarity = 1.0 - np.abs(grades[i] - grades[j]) / 5.0
-    ws, wp, wg = settings.overlap_weights
-    score = 100.0 * similarity**ws * proximity**wp * grade_similarity**wg
-    unit_code = pd.factorize(sites["unit_id"])[0]
-    keep = similarity > 0
-    i, j, d = i[keep], j[keep], d[keep]
+    return same_kind, same_family, needs_theme, shared, jaccard
+
+
+def _relations(
+    sites: gpd.GeoDataFrame,
+    taxonomy: Taxonomy,
+    settings: OverlapParams,
+    weights: sp.csr_matrix,
+    i: np.ndarray,
+    j: np.ndarray,
+) -> np.ndarray:
+    """Give each candidate pair its relation (empty: not related enough to report)."""
+    same_kind, same_family, needs_theme, _, jaccard = _kind_facts(sites, taxonomy, i, j)
+    role = sites["role"].to_numpy(dtype=object)
+    developed = (sites["origin"] == DEVELOPED).to_numpy()
+    unit = sites["unit_id"].astype(str).to_numpy()
+    overlap = market_overlap(weights, i, j)
+    facility = (role[i] == FACILITY) | (role[j] == FACILITY)
+    substitutes = (same_kind & (~needs_theme | (jaccard > 0))) | same_family
+    markets_meet = overlap >= settings.min_market_overlap
+    competing = np.where(
+        facility,
+        same_kind & (role[i] == role[j]) & (unit[i] != unit[j]) & markets_meet,
+        substitutes & markets_meet & (developed[i] | developed[j]),
+    )
+    # two museums of other subjects that share most of their market: a museum quarter
+    quarter = same_kind & needs_theme & (jaccard == 0) & (overlap >= _QUARTER_OVERLAP)
+    endowments = substitutes & ~developed[i] & ~developed[j]
+    # substitutes with separate markets are neither rivals nor a joint product
+    complementary = ~facility & ~competing & (((jaccard > 0) & ~substitutes) | quarter | endowments)
+    return np.where(competing, COMPETING, np.where(complementary, COMPLEMENTARY, "")).astype(object)
+
+
+def _pair_table(
+    sites: gpd.GeoDataFrame,
+    units: gpd.GeoDataFrame,
+    taxonomy: Taxonomy,
+    settings: OverlapParams,
+    weights: sp.csr_matrix,
+    i: np.ndarray,
+    j: np.ndarray,
+    d: np.ndarray,
+    relation: np.ndarray,
+    *,
+    by_road: bool,
+    grade_weights: list[float] | tuple[float, ...],
+    levels: list[str],
+    level: str,
+) -> pd.DataFrame:
+    """Build the pairs' table: facts, scores, level and explanation."""
+    same_kind, same_family, _, shared, jaccard = _kind_facts(sites, taxonomy, i, j)
+    grades = sites["a_grade"].to_numpy(dtype=float)
+    graded = (grades[i] >= 1) & (grades[j] >= 1)
+    grade_similarity = np.where(graded, 1.0 - np.abs(grades[i] - grades[j]) / 5.0, 1.0)
+    importance = np.sqrt(
+        _importance(grades[i], grade_weights) * _importance(grades[j], grade_weights)
+    )
+    overlap = market_overlap(weights, i, j)
+    similarity = np.where(same_kind, 1.0, np.where(same_family, _FAMILY_SIMILARITY, jaccard))
+    similarity = np.where((relation == COMPLEMENTARY) & (similarity == 0), jaccard, similarity)
+    w1, w2, w3, w4 = settings.overlap_weights
+    scored = (relation == COMPETING) | (relation == COMPLEMENTARY)
+    score = np.where(
+        scored,
+        100.0 * similarity**w1 * overlap**w2 * grade_similarity**w3 * importance**w4,
+        np.nan,
+    )
 
     def at(column: str, rows: np.ndarray) -> pd.Series:  # taken without leaving Arrow
         return pd.Series(sites[column].array.take(rows))
 
     kind_a = at("kind", i)
-
     pairs = pd.DataFrame(
         {
             "site_a": at("site_id", i),
@@ -195,29 +455,40 @@ def find_overlaps(
             "site_b": at("site_id", j),
             "name_b": at("name", j),
             "unit_b": at("unit_id", j),
+            "relation": relation,
             "kind_a": kind_a,
             "kind_b": at("kind", j),
-            "shared_kind": kind_a.where(same_kind[keep], ""),
-            "shared_themes": shared[keep].reset_index(drop=True),
+            "origin_a": at("origin", i),
+            "origin_b": at("origin", j),
+            "shared_kind": kind_a.where(same_kind, ""),
+            "shared_themes": shared.reset_index(drop=True),
             "distance": np.round(d, 3),
             "distance_unit": "min" if by_road else "km",
-            "similarity": np.round(similarity[keep], 4),
-            "proximity": np.round(proximity[keep], 4),
-            "grade_similarity": np.round(grade_similarity[keep], 4),
-            "score": np.round(score[keep], 2),
-            "cross_border": unit_code[i] != unit_code[j],
+            "similarity": np.round(similarity, 4),
+            "market_overlap": np.round(overlap, 4),
+            "grade_similarity": np.round(grade_similarity, 4),
+            "importance": np.round(importance, 4),
+            "score": np.round(score, 2),
         }
     )
+    pairs["cross_border"] = (pairs["unit_a"] != pairs["unit_b"]).to_numpy()
+    pairs["level"] = border_levels(pairs["unit_a"], pairs["unit_b"], units, levels, level)
     pairs["explanation"] = explain_pairs(
         pairs, sites, units, "en", by_road=by_road, circuity=settings.circuity
     )
-    return pairs.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+    order = pd.Categorical(pairs["relation"], categories=RELATIONS, ordered=True)
+    return (
+        pairs.assign(_order=order.codes, _score=pairs["score"].fillna(-1.0))
+        .sort_values(["_order", "_score"], ascending=[True, False], kind="stable")
+        .drop(columns=["_order", "_score"])
+        .reset_index(drop=True)
+    )
 
 
 def overlap_groups(
     pairs: pd.DataFrame, sites: gpd.GeoDataFrame, min_score: float
 ) -> tuple[pd.DataFrame, pd.Series]:
-    """Group the pairs scoring at least ``min_score`` into connected components.
+    """Group the competing pairs scoring at least ``min_score`` into connected components.
 
     Parameters
     ----------
@@ -235,7 +506,7 @@ def overlap_groups(
         ``kinds``, ``themes``, ``pairs``, ``max_score``, ``mean_score``) largest first, and
         each pair's ``group_id`` (empty below ``min_score``).
     """
-    strong = pairs["score"] >= min_score
+    strong = (pairs["relation"] == COMPETING) & (pairs["score"] >= min_score)
     position = pd.Index(sites["site_id"])
     a = position.get_indexer(pairs.loc[strong, "site_a"])
     b = position.get_indexer(pairs.loc[strong, "site_b"])
@@ -282,7 +553,7 @@ def overlap_groups(
 
 
 def unit_pair_summary(pairs: pd.DataFrame) -> pd.DataFrame:
-    """Overlaps per pair of units (a unit with itself for same-unit pairs).
+    """Relations per pair of units (a unit with itself for same-unit pairs).
 
     Parameters
     ----------
@@ -292,37 +563,50 @@ def unit_pair_summary(pairs: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``unit_a <= unit_b``, ``pairs``, ``cross_border``, ``mean_score``, ``max_score``,
-        ``top_kinds`` and ``top_themes`` (most frequent three), most pairs first.
+        ``unit_a <= unit_b``, ``level``, ``cross_border``, the number of pairs of each
+        relation (``competing``, ``complementary``, ``shared``), the competing pairs'
+        ``mean_score``, ``max_score`` and ``top_kinds``, and the ``top_themes`` of all
+        their pairs (most frequent three); most competing pairs first.
     """
+    columns = [
+        "unit_a", "unit_b", "level", "cross_border", "competing", "complementary", "shared",
+        "mean_score", "max_score", "top_kinds", "top_themes",
+    ]  # fmt: skip
+    pairs = pairs[pairs["relation"] != COMPONENT]
     if pairs.empty:
-        return pd.DataFrame(
-            columns=[
-                "unit_a",
-                "unit_b",
-                "pairs",
-                "cross_border",
-                "mean_score",
-                "max_score",
-                "top_kinds",
-                "top_themes",
-            ]
-        )
+        return pd.DataFrame(columns=columns)
     ua = np.minimum(pairs["unit_a"], pairs["unit_b"])
     ub = np.maximum(pairs["unit_a"], pairs["unit_b"])
-    frame = pd.DataFrame({"ua": ua, "ub": ub, "score": pairs["score"]})
+    frame = pd.DataFrame(
+        {
+            "ua": ua,
+            "ub": ub,
+            "level": pairs["level"],
+            "score": pairs["score"].where(pairs["relation"] == COMPETING),
+        }
+    )
+    for relation in (COMPETING, COMPLEMENTARY, SHARED):
+        frame[relation] = (pairs["relation"] == relation).to_numpy()
     grouped = frame.groupby(["ua", "ub"])
     summary = grouped.agg(
-        pairs=("score", "size"), mean_score=("score", "mean"), max_score=("score", "max")
+        level=("level", "first"),
+        competing=(COMPETING, "sum"),
+        complementary=(COMPLEMENTARY, "sum"),
+        shared=(SHARED, "sum"),
+        mean_score=("score", "mean"),
+        max_score=("score", "max"),
     )
     group = grouped.ngroup().to_numpy()  # the row of summary each pair falls in
-    summary["top_kinds"] = _most_frequent(group, pairs["shared_kind"], len(summary))
+    rival = (pairs["relation"] == COMPETING).to_numpy()
+    summary["top_kinds"] = _most_frequent(group[rival], pairs["shared_kind"][rival], len(summary))
     summary["top_themes"] = _most_frequent(group, pairs["shared_themes"], len(summary))
     summary = summary.reset_index().rename(columns={"ua": "unit_a", "ub": "unit_b"})
     summary.insert(3, "cross_border", summary["unit_a"] != summary["unit_b"])
     summary["mean_score"] = summary["mean_score"].round(2)
-    return summary.sort_values(["pairs", "max_score"], ascending=False, kind="stable").reset_index(
-        drop=True
+    return (
+        summary[columns]
+        .sort_values(["competing", "max_score", "complementary"], ascending=False, kind="stable")
+        .reset_index(drop=True)
     )
 
 

@@ -17,6 +17,7 @@ from geo.coords import normalise_coords_name
 __all__ = [
     "DemPart",
     "HubsPart",
+    "MarketsPart",
     "Part",
     "RoadsPart",
     "SitesPart",
@@ -61,6 +62,12 @@ class SitesPart(_PointsPart):
     name_en: str | None = None
     category: str | None = None
     grade: str | None = None
+    origin: str | None = Field(
+        None, description="column saying developed or endowment (else the kind and the grade)"
+    )
+    parent: str | None = Field(
+        None, description="column holding the id of the site each site is part of"
+    )
 
 
 class UnitsPart(Part):
@@ -69,6 +76,12 @@ class UnitsPart(Part):
     id: str
     name: str
     name_en: str | None = None
+    level: str = Field("county", description="what the units are (county, district, parish...)")
+    levels: list[str] = Field(
+        default_factory=list,
+        description="columns of the units' hierarchy, top first (e.g. province, prefecture)",
+    )
+    focus: str | None = Field(None, description="column marking the study area's own units")
 
 
 class ZonesPart(Part):
@@ -88,6 +101,12 @@ class RoadsPart(Part):
 
 class HubsPart(_PointsPart):
     """``[hubs]``: points travel times and isochrones start from (e.g. county seats)."""
+
+
+class MarketsPart(_PointsPart):
+    """``[markets]``: points with population (towns, cities) whose reach defines markets."""
+
+    population: str | None = Field(None, description="population column (default: alias)")
 
 
 class DemPart(Part):

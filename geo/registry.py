@@ -15,6 +15,7 @@ from geo.analyses.inputs import (
     AssignUnits,
     CheckDem,
     ClassifySites,
+    LinkComponents,
     LoadSites,
     LoadUnits,
     LoadZones,
@@ -22,6 +23,7 @@ from geo.analyses.inputs import (
     RecordDuplicates,
 )
 from geo.analyses.linkage import Linkage, LoadStats, UnitDistances
+from geo.analyses.markets import LoadMarkets, Markets
 from geo.analyses.network import BorderFriction, BuildNetwork, Isochrones, LoadRoads, TravelTimes
 from geo.analyses.overlaps import Overlaps
 from geo.analyses.swot import Swot
@@ -34,21 +36,24 @@ REGISTRY: tuple[Stage, ...] = (
     LoadUnits(),
     LoadZones(),
     CheckDem(),
+    LoadStats(),
+    LoadMarkets(),
     ClassifySites(),
-    RecordDuplicates(),
     AssignUnits(),
+    RecordDuplicates(),
+    LinkComponents(),
     MeasureBorders(),
     LoadRoads(),
     BuildNetwork(),
     TravelTimes(),
     Isochrones(),
     BorderFriction(),
+    Markets(),
     Overlaps(),
     Clusters(),
     Balance(),
     Density(),
     UnitDistances(),
-    LoadStats(),
     Linkage(),
     Efficiency(),
     Terrain(),

@@ -88,6 +88,26 @@ def _methods(results: Results, lang: str) -> list[dict[str, Any]]:
     ]
 
 
+def _shared_resources(results: Results, label: dict[str, str]) -> list[dict[str, str]]:
+    """Each shared resource: its name(s) and the units that list it, in the reader's words."""
+    table = results.outputs.get("shared_resources")
+    if table is None or table.empty:
+        return []
+    rows = []
+    for row in table.itertuples():
+        units = [row.unit_a, *str(row.unit_b).split(";")]
+        names = [row.name_a] + ([row.name_b] if row.name_b and row.name_b != row.name_a else [])
+        rows.append(
+            {
+                "names": " / ".join(names),
+                "units": [label.get(u, u) for u in units if u],
+                "distance_m": float(row.distance_m),
+                "records": int(row.records),
+            }
+        )
+    return rows
+
+
 def render_report(results: Results, *, lang: str = "zh") -> str:
     """Render the report of a run as one HTML page that needs no network.
 
@@ -108,10 +128,14 @@ def render_report(results: Results, *, lang: str = "zh") -> str:
     label = i18n.unit_names(results.units, lang)
     indicators = results.indicators
     overlaps = results.overlaps
-    top = None
-    if overlaps is not None:
-        top = overlaps.sort_values("score", ascending=False).head(15)
-        top = top.assign(explanation=results.explain(top, lang))
+    top: dict[str, pd.DataFrame | None] = {}
+    for relation, rows in (("competing", 15), ("complementary", 10)):
+        chosen = None
+        if overlaps is not None:
+            chosen = overlaps[overlaps["relation"] == relation]
+            chosen = chosen.sort_values("score", ascending=False, kind="stable").head(rows)
+            chosen = chosen.assign(explanation=results.explain(chosen, lang))
+        top[relation] = chosen
     efficiency = results.efficiency
     if efficiency is not None:
         efficiency = efficiency.assign(
@@ -160,7 +184,9 @@ def render_report(results: Results, *, lang: str = "zh") -> str:
         "units": _units_table(results, label),
         "label": label,
         "kinds": {k: i18n.kind_label(k, lang) for k in load_taxonomy().kinds},
-        "top_overlaps": _records(top),
+        "top_overlaps": _records(top["competing"]),
+        "top_complementary": _records(top["complementary"]),
+        "shared_resources": _shared_resources(results, label),
         "clusters": _records(_clusters_first(results.clusters), MAX_TABLE_ROWS),
         "n_clusters": 0 if results.clusters is None else len(results.clusters),
         "candidates": _records(None if candidates is None else candidates.drop(columns="geometry")),

@@ -1,9 +1,10 @@
 """SWOT summary per unit and per zone, as facts from the numbers of the run.
 
-Strengths: endowment and its rank, the best sites. Weaknesses: overlaps inside the unit,
-border dead-ends, low DEA efficiency. Opportunities: cooperation-candidate clusters the unit
-belongs to, its strongest gravity links. Threats: neighbours' competing sites within the
-market cut-off (cross-border overlap pairs).
+Strengths: endowment and its rank, the best sites. Weaknesses: competing pairs (duplicated
+construction) inside the unit, border dead-ends, low DEA efficiency. Opportunities: resources
+shared with a neighbour, cooperation-candidate clusters the unit belongs to, complementary
+resources across the border, its strongest gravity links. Threats: neighbours' competing
+sites (cross-border competing pairs). Complementary neighbours are never threats.
 
 Every bullet is a fact, ``{"fact": <kind>, ...its numbers and ids}``; units are named by
 id, so :func:`geo.i18n.swot_bullet` says it in the reader's language.
@@ -53,13 +54,18 @@ class _UnitFacts:
         self.n_units = len(table)
         self.rows = table[["endowment", "share"]].to_dict("index")
         self.rank = table["endowment"].rank(ascending=False, method="min").to_dict()
+        if "role" in sites and "parent" in sites:  # a scenic spot is shown by its scene
+            sites = sites[(sites["role"] == "attraction") & sites["parent"].fillna("").eq("")]
         ordered = sites.sort_values(["unit_id", "a_grade", "name"], ascending=[True, False, True])
         self.best = {
             unit: [[n, int(g)] for n, g in zip(best["name"], best["a_grade"], strict=True)]
             for unit, best in ordered.groupby("unit_id", sort=False).head(3).groupby("unit_id")
         }
-        self.counts = sites["unit_id"].value_counts().to_dict()
-        by_score = overlaps.sort_values("score", ascending=False, kind="stable")
+        self.counts = table["sites"].to_dict()  # attractions that are no other site's part
+        relation = overlaps["relation"] if "relation" in overlaps else pd.Series(dtype=str)
+        by_score = overlaps[relation == "competing"].sort_values(
+            "score", ascending=False, kind="stable"
+        )
         inside = by_score[by_score["unit_a"] == by_score["unit_b"]]
         self.inside_n = inside["unit_a"].value_counts().to_dict()
         self.inside_top = (
@@ -74,6 +80,22 @@ class _UnitFacts:
             {"unit_b": "unit", "unit_a": "other", "name_b": "ours", "name_a": "theirs"},
         ).sort_index(kind="stable")
         self.threats = _records_by_unit(threats.groupby("unit", sort=False).head(3))
+        together = overlaps[(relation == "complementary") & overlaps["cross_border"]]
+        together = together.sort_values("score", ascending=False, kind="stable")
+        columns = ["unit_a", "unit_b", "name_a", "name_b", "score", "shared_themes"]
+        complements = _both_ways(
+            together[columns],
+            {"unit_a": "unit", "unit_b": "other", "name_a": "ours", "name_b": "theirs"},
+            {"unit_b": "unit", "unit_a": "other", "name_b": "ours", "name_a": "theirs"},
+        ).sort_index(kind="stable")
+        self.complements = _records_by_unit(complements.groupby("unit", sort=False).head(3))
+        one = overlaps[relation == "shared"]
+        shared = _both_ways(
+            one[["unit_a", "unit_b", "name_a"]],
+            {"unit_a": "unit", "unit_b": "other", "name_a": "resource"},
+            {"unit_b": "unit", "unit_a": "other", "name_a": "resource"},
+        ).sort_index(kind="stable")
+        self.shared = _records_by_unit(shared)
         strong = links[links["cooperation_link"]]
         ends = _both_ways(
             strong, {"unit_a": "unit", "unit_b": "other"}, {"unit_b": "unit", "unit_a": "other"}
@@ -136,7 +158,21 @@ class _UnitFacts:
                         "illustrative": bool(scores.get("illustrative")),
                     }
                 )
-        opportunities = list(self.candidates.get(unit_id, []))
+        opportunities = [
+            {"fact": "shared_resource", "resource": pair["resource"], "other": pair["other"]}
+            for pair in self.shared.get(unit_id, [])
+        ]
+        opportunities += list(self.candidates.get(unit_id, []))
+        opportunities += [
+            {
+                "fact": "complement",
+                "ours": pair["ours"],
+                "theirs": pair["theirs"],
+                "other": pair["other"],
+                "themes": [t for t in str(pair["shared_themes"]).split(";") if t],
+            }
+            for pair in self.complements.get(unit_id, [])
+        ]
         for link in self.links.get(unit_id, []):
             opportunities.append(
                 {
@@ -209,7 +245,11 @@ def swot_summary(
         inside = sites[sites.within(zone.geometry)]
         touched = sorted(set(inside["unit_id"]) - {""})
         ids = set(inside["site_id"])
-        pairs = overlaps[overlaps["site_a"].isin(ids) & overlaps["site_b"].isin(ids)]
+        pairs = overlaps[
+            overlaps["site_a"].isin(ids)
+            & overlaps["site_b"].isin(ids)
+            & (overlaps["relation"] == "competing")
+        ]
         crossing = int(pairs["cross_border"].sum())
         out_zones.append(
             {

@@ -30,8 +30,14 @@ from pydantic import Field
 
 from geo.analyses.base import ParamModel
 from geo.diagnostics import RunWarning
+from geo.names import name_cores
 
 __all__ = [
+    "ATTRACTION",
+    "CAPACITY",
+    "DEVELOPED",
+    "ENDOWMENT",
+    "FACILITY",
     "TAXONOMY_PATH",
     "GradeParams",
     "Kind",
@@ -44,12 +50,22 @@ __all__ = [
     "may_hold_keywords",
     "parse_a_grade",
     "parse_a_grades",
+    "site_origins",
     "split_themes",
+    "unclassified_warning",
 ]
 
 #: The bundled taxonomy table.
 TAXONOMY_PATH = Path(__file__).resolve().parents[1] / "data" / "taxonomy.toml"
 OTHER = "other"
+#: Origins: built products and facilities, or what nature and history left.
+DEVELOPED, ENDOWMENT = "developed", "endowment"
+#: Roles: what a site is to a visitor (see ``data/taxonomy.toml``).
+ATTRACTION, FACILITY, CAPACITY = "attraction", "facility", "capacity"
+_ORIGIN_WORDS = {
+    DEVELOPED: DEVELOPED, "开发": DEVELOPED, "开发型": DEVELOPED, "built": DEVELOPED,
+    ENDOWMENT: ENDOWMENT, "资源": ENDOWMENT, "资源型": ENDOWMENT, "natural": ENDOWMENT,
+}  # fmt: skip
 _THEME_SPLIT = re.compile(r"[;,，、/|\s]+")
 
 
@@ -124,6 +140,11 @@ class Kind:
     pattern: re.Pattern[str]
     osm: tuple[str, ...]
     keywords: tuple[str, ...]
+    origin: str = ENDOWMENT
+    role: str = ATTRACTION
+    substitute: str = "kind"
+    family: str = ""
+    suffixes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,6 +182,11 @@ def load_taxonomy(
             pattern=keyword_pattern(spec.get("keywords", [])),
             osm=tuple(spec.get("osm", [])),
             keywords=tuple(spec.get("keywords", [])),
+            origin=spec.get("origin", ENDOWMENT),
+            role=spec.get("role", ATTRACTION),
+            substitute=spec.get("substitute", "kind"),
+            family=spec.get("family", ""),
+            suffixes=tuple(spec.get("suffixes", [])),
         )
         for kind_id, spec in raw["kinds"].items()
     }
@@ -256,38 +282,93 @@ class _ThemeFinder:
         return {i: themes for i, themes in found if themes}
 
 
+def _by_suffix(cores: pd.Series, taxonomy: Taxonomy) -> pd.Series:
+    """Kind from the ending of each name's core (longest ending first), else missing."""
+    ending_kind: dict[str, str] = {}
+    for kind in taxonomy.kinds.values():
+        for suffix in kind.suffixes:
+            ending_kind.setdefault(suffix, kind.id)  # the kind of higher priority keeps it
+    found = pd.Series(None, index=cores.index, dtype=object)
+    column = pa.array(cores.fillna("").astype(str), pa.large_string())
+    size = pc.utf8_length(column).to_numpy()
+    for n in sorted({len(s) for s in ending_kind}, reverse=True):
+        tail = pd.Series(
+            pc.utf8_slice_codeunits(column, -n).to_numpy(zero_copy_only=False), index=cores.index
+        )
+        hit = tail.map(ending_kind).where(size > n)  # "山" alone is no mountain's name
+        found = found.fillna(hit)
+    return found
+
+
+def site_origins(
+    kinds: pd.Series, grades: pd.Series, declared: pd.Series | None, taxonomy: Taxonomy
+) -> tuple[pd.Series, list[str]]:
+    """Developed or endowment: the dataset's word, else A-graded, else the kind's.
+
+    Parameters
+    ----------
+    kinds, grades
+        Each site's kind and A-grade.
+    declared
+        The dataset's origin column (``developed``/``endowment``, 开发型/资源型), or None.
+    taxonomy
+        For each kind's origin.
+
+    Returns
+    -------
+    tuple
+        The origins, and the declared values not understood (they fall back to the rule).
+    """
+    by_kind = kinds.map({k: v.origin for k, v in taxonomy.kinds.items()}).fillna(ENDOWMENT)
+    origin = by_kind.where(grades.fillna(0).to_numpy() < 1, DEVELOPED)
+    if declared is None:
+        return origin.astype(object), []
+    words = declared.fillna("").astype(str).str.strip().str.lower()
+    understood = words.map(_ORIGIN_WORDS)
+    unknown = sorted(set(words[understood.isna() & words.ne("")]))
+    return understood.fillna(origin).astype(object), unknown
+
+
 def classify_sites(
     sites: gpd.GeoDataFrame,
     taxonomy: Taxonomy,
     *,
     category_kinds: dict[str, str] | None = None,
+    prefixes: frozenset[str] = frozenset(),
 ) -> tuple[gpd.GeoDataFrame, list[RunWarning]]:
-    """Give every site a ``kind``, its ``gb_class`` and its ``themes``.
+    """Give every site a ``kind``, its ``gb_class``, ``themes``, ``origin`` and ``role``.
 
-    Each rule runs once per distinct value (category, tags, name), not once per site.
+    Each rule runs once per distinct value (category, tags, name), not once per site. Names
+    are read without their administrative prefix (see :mod:`geo.names`): "泉州市清源山" is
+    a mountain, not a spring.
 
     Parameters
     ----------
     sites
-        Normalised sites (``name``, ``name_en``, ``category_raw``; ``osm_tags`` and
-        ``themes`` when present).
+        Normalised sites (``name``, ``name_en``, ``category_raw``, ``a_grade``; ``osm_tags``,
+        ``themes`` and ``origin_declared`` when present).
     taxonomy
         From :func:`load_taxonomy`.
     category_kinds
         The manifest's ``raw category -> kind`` mapping, which wins over every rule.
+    prefixes
+        Administrative names to remove from the start of site names
+        (:func:`geo.names.admin_prefixes`).
 
     Returns
     -------
     tuple
-        A copy with ``kind``, ``kind_source`` (manifest, category, osm, name or none),
-        ``gb_class`` and ``themes`` (``;``-joined), and the warnings.
+        A copy with ``kind``, ``kind_source`` (manifest, category, osm, name, ending or
+        none), ``gb_class``, ``themes`` (``;``-joined), ``origin`` and ``role``, and the
+        warnings.
     """
     out = sites.copy(deep=False)  # only whole columns are set below
     category = out["category_raw"].fillna("").astype(str)
     kind = pd.Series(category.map(category_kinds or {}).to_numpy(dtype=object), index=out.index)
     source = pd.Series(None, index=out.index, dtype=object)
     source[kind.notna()] = "manifest"
-    names = out["name"].fillna("") + " " + out["name_en"].fillna("")
+    named, core = name_cores(out["name"], prefixes)
+    names = named.fillna("") + " " + out["name_en"].fillna("")
     rules: list[tuple[str, pd.Series, object]] = [
         ("category", category, _by_keywords),
         ("osm", out["osm_tags"].fillna("") if "osm_tags" in out else None, _by_osm),
@@ -304,10 +385,51 @@ def classify_sites(
         lookup = {v: rule(v, taxonomy) for v in distinct}  # type: ignore[operator]
         kind[todo] = values[todo].map(lookup).to_numpy(dtype=object)
         source[todo & kind.notna()] = label
-    unmatched = kind.isna()
+    todo = kind.isna()
+    if todo.any():
+        kind[todo] = _by_suffix(core[todo], taxonomy).to_numpy(dtype=object)
+        source[todo & kind.notna()] = "ending"
     out["kind"] = kind.fillna(OTHER)
     out["kind_source"] = source.fillna("none")
     out["gb_class"] = out["kind"].map({k: v.gb_class for k, v in taxonomy.kinds.items()}).fillna("")
+    out["themes"] = _themes(out, category, names, taxonomy)
+    out["origin"], unknown_origins = site_origins(
+        out["kind"], out["a_grade"], out.get("origin_declared"), taxonomy
+    )
+    out["role"] = out["kind"].map({k: v.role for k, v in taxonomy.kinds.items()}).fillna(ATTRACTION)
+    warnings = []
+    if unknown_origins:
+        warnings.append(
+            RunWarning("origin_not_understood", {"n": len(unknown_origins)}, unknown_origins)
+        )
+    return out, warnings
+
+
+def unclassified_warning(sites: pd.DataFrame) -> RunWarning | None:
+    """Say how many sites no rule gave a kind (they count as ``other``), with examples.
+
+    Parameters
+    ----------
+    sites
+        Classified sites (``name``, ``kind``, ``category_raw``), components' kinds inherited.
+
+    Returns
+    -------
+    RunWarning or None
+        None when every site has a kind.
+    """
+    unmatched = sites["kind"] == OTHER
+    if not unmatched.any():
+        return None
+    category = sites["category_raw"].fillna("").astype(str)
+    examples = (sites.loc[unmatched, "name"] + " [" + category[unmatched] + "]").tolist()
+    return RunWarning("sites_unclassified", {"n": int(unmatched.sum())}, examples)
+
+
+def _themes(
+    out: pd.DataFrame, category: pd.Series, names: pd.Series, taxonomy: Taxonomy
+) -> np.ndarray:
+    """Themes found in the names, the category and a declared ``themes`` column, joined."""
     # keywords are found within the names or within the category (few distinct values)
     declared = (
         out["themes"].fillna("").astype(str) if "themes" in out else pd.Series("", index=out.index)
@@ -330,18 +452,7 @@ def classify_sites(
         )
         for i in extra.tolist()
     ]
-    out["themes"] = themes.to_numpy(dtype=object)
-    warnings = []
-    if unmatched.any():
-        examples = (out.loc[unmatched, "name"] + " [" + category[unmatched] + "]").tolist()
-        warnings.append(
-            RunWarning(
-                "sites_unclassified",
-                {"n": int(unmatched.sum())},
-                examples,
-            )
-        )
-    return out, warnings
+    return themes.to_numpy(dtype=object)
 
 
 _CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5}

@@ -154,8 +154,7 @@ def build_map(
             made = generic_layer(results, name, lang)
         else:
             made = None
-        if made is not None:
-            layer, legend = made
+        for layer, legend in [made] if isinstance(made, tuple) else made or []:
             layer.add_to(fmap)
             sections.append((layer, legend))
     if "sites" in chosen and len(results.sites):

@@ -117,32 +117,60 @@ def zones_layer(results: Results, w: Words, lang: str) -> tuple[folium.GeoJson, 
     return layer, _swatch("#2c3e50", w["zones"], "outline")
 
 
-def overlap_pairs_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:
-    """Lines between overlapping sites coloured by score; the tooltip explains the score."""
+def _pair_lines(
+    results: Results, pairs: gpd.GeoDataFrame, lang: str, name: str, style: dict[str, Any]
+) -> folium.GeoJson:
+    pairs = pairs.assign(explanation=results.explain(pairs, lang))
+    return folium.GeoJson(
+        features(pairs, ["explanation"]),
+        name=name,
+        style_function=lambda f: style,
+        tooltip=_tooltip(["explanation"], [""]),
+    )
+
+
+def overlap_pairs_layer(results: Results, w: Words, lang: str) -> list[tuple[Any, Legend]] | None:
+    """Draw the pairs as lines, one layer per relation, each explained by its tooltip.
+
+    Competing lines are coloured by score; complementary and shared ones have their own colour.
+    """
     pairs = results.overlap_pairs
     if pairs is None or pairs.empty:
         return None
-    colormap = score_colormap()
-    total = len(pairs)
-    pairs = pairs.nlargest(MAX_PAIRS, "score")
-    pairs = pairs.assign(
-        score=pairs["score"].round(1),
-        explanation=results.explain(pairs, lang),
-    )
-    layer = folium.GeoJson(
-        features(pairs, ["score", "explanation"]),
-        name=w["overlap_pairs"],
-        style_function=lambda f: {
-            "color": colormap(f["properties"]["score"]),
-            "weight": 1 + f["properties"]["score"] / 20,
-            "opacity": 0.3 + 0.6 * f["properties"]["score"] / 100,
-        },
-        tooltip=_tooltip(["explanation"], [""]),
-    )
-    legend = _gradient(colormap, f"{w['score']} 0", "100")
-    if total > len(pairs):
-        legend += _shown_of(w["strongest"], len(pairs), total)
-    return layer, legend
+    made = []
+    competing = pairs[pairs["relation"] == "competing"]
+    if len(competing):
+        colormap = score_colormap()
+        shown = competing.nlargest(MAX_PAIRS, "score")
+        shown = shown.assign(
+            score=shown["score"].round(1), explanation=results.explain(shown, lang)
+        )
+        layer = folium.GeoJson(
+            features(shown, ["score", "explanation"]),
+            name=w["overlap_pairs"],
+            style_function=lambda f: {
+                "color": colormap(f["properties"]["score"]),
+                "weight": 1 + f["properties"]["score"] / 20,
+                "opacity": 0.3 + 0.6 * f["properties"]["score"] / 100,
+            },
+            tooltip=_tooltip(["explanation"], [""]),
+        )
+        legend = _gradient(colormap, f"{w['score']} 0", "100")
+        if len(competing) > len(shown):
+            legend += _shown_of(w["strongest"], len(shown), len(competing))
+        made.append((layer, legend))
+    for relation, colour, dash in (("complementary", "#1b7837", "6 4"), ("shared", "#762a83", "")):
+        chosen = pairs[pairs["relation"] == relation]
+        if not len(chosen):
+            continue
+        shown = chosen.nlargest(MAX_PAIRS, "score") if relation == "complementary" else chosen
+        style = {"color": colour, "weight": 2.5, "opacity": 0.8, "dashArray": dash}
+        label = w[f"pairs_{relation}"]
+        legend = _swatch(colour, label, "line")
+        if len(chosen) > len(shown):
+            legend += _shown_of(w["strongest"], len(shown), len(chosen))
+        made.append((_pair_lines(results, shown, lang, label, style), legend))
+    return made or None
 
 
 def overlap_groups_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:

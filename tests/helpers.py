@@ -12,6 +12,7 @@ from pathlib import Path
 
 import osmium
 import osmium.osm.mutable as mutable
+import prcoords
 
 ROOT = Path(__file__).resolve().parents[1]
 YIBIN = ROOT / "data" / "yibin"
@@ -22,6 +23,39 @@ def read_reference_sites() -> list[dict[str, str]]:
     """The bundled sites read with the csv module only (independent of the loaders)."""
     with (YIBIN / "sites.csv").open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def read_shunan_records() -> list[dict[str, str]]:
+    """The Shunan Bamboo Sea's spots and facilities, the bundled dataset's second site file."""
+    with (YIBIN / "shunan_pois.csv").open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+#: Records of shunan_pois.csv that repeat another one within 200 m under the same name and the
+#: same kind, checked by hand: SN078 (a ticket office listed twice at one point) and SN125,
+#: SN126, SN133 (toilets named 蜀南竹海-公共厕所, 0-120 m from one of the same name).
+SHUNAN_REPEATED = ("SN078", "SN125", "SN126", "SN133")
+
+
+def bundled_site_count() -> int:
+    """Sites of the bundled run: both files' rows, less the repeated records."""
+    return len(read_reference_sites()) + len(read_shunan_records()) - len(SHUNAN_REPEATED)
+
+
+def bundled_records() -> list[dict[str, str]]:
+    """Every site of the bundled run in file order, ``lon``/``lat`` in WGS-84.
+
+    The Shunan points are published in GCJ-02; the independent ``prcoords`` turns them back.
+    """
+    records = list(read_reference_sites())
+    for row in read_shunan_records():
+        if row["site_id"] in SHUNAN_REPEATED:
+            continue
+        wgs = prcoords.gcj_wgs_bored(
+            prcoords.Coords(float(row["lat_gcj02"]), float(row["lon_gcj02"]))
+        )
+        records.append({**row, "lon": str(wgs.lon), "lat": str(wgs.lat)})
+    return records
 
 
 def write_manifest(folder: Path, text: str) -> Path:

@@ -107,7 +107,7 @@ def _sites_as_geojson(coordinates: list[float], crs: bool = False) -> Callable[[
         text = json.dumps({"type": "FeatureCollection", "features": features}, allow_nan=True)
         (folder / "sites.geojson").write_text(text, encoding="utf-8")
         manifest = (folder / "dataset.toml").read_text(encoding="utf-8")
-        start = manifest.index("[sites]")
+        start = manifest.index("[[sites]]")  # every site file, up to the units
         end = manifest.index("[units]")
         declared = 'coords = "wgs84"\n' if crs else ""
         section = f'[sites]\npath = "sites.geojson"\n{declared}name = "name"\n\n'
@@ -214,7 +214,7 @@ def _units_across_180(folder: Path) -> None:
 
 #: Bad datasets (a change to the bundled copy) and a phrase of the one sentence each gets.
 CASES: dict[str, tuple[Callable[[Path], None], str]] = {
-    "infinite parameter": (_params("market_minutes = inf"), "market_minutes"),
+    "infinite parameter": (_params("reach_minutes = inf"), "reach_minutes"),
     "negative isochrone": (_params("isochrone_minutes = [-5.0]"), "isochrone_minutes"),
     "unknown parameter": (_params("market_minute = 30"), "unknown parameter 'market_minute'"),
     "density grid too fine": (_params("density_cell_km = 0.0005"), "density_max_cells"),

@@ -20,7 +20,17 @@ import shapely
 from pandas.testing import assert_frame_equal
 from rasterio.transform import from_origin
 
-from tests.helpers import YIBIN, read_reference_sites, tia, write_manifest, write_osm, yibin_copy
+from tests.helpers import (
+    ROOT,
+    YIBIN,
+    bundled_site_count,
+    read_reference_sites,
+    read_shunan_records,
+    tia,
+    write_manifest,
+    write_osm,
+    yibin_copy,
+)
 
 YIBIN_UNITS = """
 [units]
@@ -62,10 +72,11 @@ def test_analyze_bundled_dataset(tmp_path):
     assert record["sources"]["sites"]["encoding"] == "utf-8"
     # every stage of the registry is timed, in the order it ran, then every writing step
     assert list(record["timings_s"]) == [
-        "load sites", "load units", "load zones", "check DEM", "classify sites",
-        "record duplicates", "assign units", "measure borders", "load roads", "build network",
-        "travel times", "isochrones", "border friction", "overlaps", "clusters", "balance",
-        "density", "unit distances", "load stats", "linkage", "efficiency", "terrain", "swot",
+        "load sites", "load units", "load zones", "check DEM", "load stats", "load markets",
+        "classify sites", "assign units", "record duplicates", "link components",
+        "measure borders", "load roads", "build network", "travel times", "isochrones",
+        "border friction", "markets", "overlaps", "clusters", "balance", "density",
+        "unit distances", "linkage", "efficiency", "terrain", "swot",
         "display geometry", "write tables and layers", "write map.html", "write report.html",
     ]  # fmt: skip
     assert all(seconds >= 0 for seconds in record["timings_s"].values())
@@ -110,7 +121,8 @@ def test_validate_reports_what_was_found():
     run = tia("validate", YIBIN)
     assert run.code == 0, run.stderr
     assert "encoding=utf-8" in run.stdout
-    assert f"sites={len(read_reference_sites())}" in run.stdout
+    # both site files, before records repeated within one file are merged
+    assert f"sites={len(read_reference_sites()) + len(read_shunan_records())}" in run.stdout
     assert "no [dem] in the manifest" in run.stdout
     # it loads and checks every part and analyses nothing
     assert "load roads" in run.stdout
@@ -320,9 +332,9 @@ BAD_INPUT = {
     ),
     "parameter out of range": (
         _manifest_only(
-            _sites_manifest('[sites]\npath = "sites.csv"') + "[params]\nmarket_km = -5\n"
+            _sites_manifest('[sites]\npath = "sites.csv"') + "[params]\nreach_km = -5\n"
         ),
-        r"dataset\.toml: key 'market_km' in \[params\] is invalid: Input should be greater than 0",
+        r"dataset\.toml: key 'reach_km' in \[params\] is invalid: Input should be greater than 0",
     ),
     "unknown kind in the taxonomy mapping": (
         _manifest_only(
@@ -491,7 +503,7 @@ def test_sites_at_the_poles_and_hubs_outside_every_unit_run_and_are_listed(tmp_p
     assert notes["site_outside_units"]["items"] == ["POLE_N 北极点", "POLE_S 南极点"]
     assert notes["hubs_outside_units"]["facts"] == {"n": len(seats)}
     sites = gpd.read_file(out / "results.gpkg", layer="sites")
-    assert len(sites) == len(rows) + 2
+    assert len(sites) == bundled_site_count() + 2
     assert set(sites.loc[sites["unit_id"] == "", "site_id"]) == {"POLE_N", "POLE_S"}
     assert (out / "report.html").stat().st_size > 0
 
@@ -610,11 +622,24 @@ def test_overlap_outputs_of_the_bundled_dataset(tmp_path):
     indicators = json.loads((out / "indicators.json").read_text(encoding="utf-8"))
     assert {"network", "overlaps", "clusters", "balance"} <= set(indicators)
     summary = json.loads((out / "indicators.json").read_text(encoding="utf-8"))["overlaps"]
-    assert summary["pairs"] == len(pairs)
-    assert summary["cross_border_pairs"] == int(pairs["cross_border"].sum())
+    counted = pairs[(pairs["relation"] == "competing") & (pairs["score"] >= 30)]
+    assert summary["pairs"] == len(counted)  # the headline: competing pairs scoring >= 30
+    assert summary["cross_border_pairs"] == int(counted["cross_border"].sum())
+    assert (
+        summary["pairs_by_relation"]
+        == pairs["relation"]
+        .value_counts()
+        .reindex(["competing", "complementary", "shared", "component"], fill_value=0)
+        .to_dict()
+    )
+    assert set(pairs.loc[pairs["cross_border"], "level"]) <= {"county", "prefecture", "province"}
+    assert (pairs.loc[~pairs["cross_border"], "level"].isna()).all()
+    shared = pd.read_csv(out / "shared_resources.csv")
+    assert set(shared["site_a"]) == {"YB001", "YB026"}  # two counties declared for each
     sites = gpd.read_file(out / "results.gpkg", layer="sites")
     assert {"kind", "gb_class", "themes", "kind_source"} <= set(sites.columns)
-    assert (sites["kind"] != "other").all()
+    attractions = sites[sites["role"] == "attraction"]
+    assert (attractions["kind"] != "other").all()  # components take their scene's kind
 
 
 def test_kinds_from_names_when_there_is_no_category(tmp_path):
@@ -699,23 +724,25 @@ def test_bundled_stats_mark_illustrative_values(tmp_path):
     stats = pd.read_csv(YIBIN / "stats.csv", dtype={"adcode": str})
     assert stats["adcode"].is_unique
     assert len(stats) == 27
-    official = set(stats.loc[stats["population_source"].str.startswith("official"), "adcode"])
-    assert official == {"511502", "511504", "511523"}  # Cuiping, Xuzhou, Jiang'an (census 2020)
+    # every population is the 7th census figure of the shared table (read here on its own)
+    census = pd.read_csv(ROOT.parent / "shared" / "data" / "yibin" / "census2020_county.csv")
+    figures = dict(zip(census["code"].astype(str), census["人口数_合计"], strict=True))
+    assert stats.set_index("adcode")["population"].to_dict() == {
+        code: figures[code] for code in stats["adcode"]
+    }
+    assert stats["population_source"].str.startswith("official").all()
     assert stats["source"].str.startswith("illustrative").all()
     run = tia("analyze", YIBIN, "--out", tmp_path / "out")
     assert run.code == 0, run.stderr
-    assert "population of 24 units are illustrative, not official figures" in run.stderr
+    assert "population of" not in run.stderr  # no illustrative population any more
     out = tmp_path / "out"
     links = pd.read_csv(out / "linkage.csv", dtype={"unit_a": str, "unit_b": str})
-    sound = links.loc[~links["illustrative"], ["unit_a", "unit_b"]]
-    assert set(map(frozenset, sound.to_numpy())) == {
-        frozenset(p) for p in (("511502", "511504"), ("511502", "511523"), ("511504", "511523"))
-    }
+    assert not links["illustrative"].any()
     assert pd.read_csv(out / "efficiency.csv")["illustrative"].all()
     indicators = json.loads((out / "indicators.json").read_text(encoding="utf-8"))
     assert len(indicators["efficiency"]["illustrative_units"]) == 27
     codes = [w["code"] for w in json.loads((out / "run.json").read_text())["warnings"]]
-    assert codes.count("illustrative_stats") == 2
+    assert codes.count("illustrative_stats") == 1  # the tourism inputs and outputs
 
 
 def test_a_single_unit(tmp_path):

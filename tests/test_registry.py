@@ -112,7 +112,7 @@ def test_upload_checker_accepts_what_the_loaders_read(tmp_path):
 
 def test_parameters_keep_their_flat_keys():
     names = set(Params.model_fields)
-    assert {"market_minutes", "cluster_eps_km", "grade_weights", "density_cell_km"} <= names
+    assert {"reach_minutes", "cluster_eps_km", "grade_weights", "density_cell_km"} <= names
     assert {"border_tolerance_m", "deadend_ratio", "record_dup_m", "isochrone_minutes"} <= names
     owned = [f for stage in REGISTRY for model in stage.params for f in model.model_fields]
     assert names == set(owned)

@@ -16,7 +16,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from tests.helpers import TIA, YIBIN, tia
+from tests.helpers import TIA, YIBIN, bundled_site_count, tia
 
 VOLATILE_RUN_KEYS = {"started", "finished", "timings_s"}
 
@@ -149,7 +149,7 @@ def test_json_log_for_scripts(tmp_path):
     assert stages[-1] == "write outputs"
     assert "overlaps" in stages
     assert events[-1]["event"] == "done"
-    assert events[-1]["counts"]["sites"] == 64
+    assert events[-1]["counts"]["sites"] == bundled_site_count()
     assert run.stdout == ""
 
 
@@ -166,8 +166,8 @@ _BUSY = """
 import itertools, sys, time
 from tia.sigterm import stop_on_sigterm
 with stop_on_sigterm(grace_s=float(sys.argv[2])):
-    print("ready", flush=True)
     try:
+        print("ready", flush=True)
         if sys.argv[1] == "in C":
             sum(itertools.repeat(1, 10**15))  # one C call that never checks for signals
         else:
@@ -176,6 +176,12 @@ with stop_on_sigterm(grace_s=float(sys.argv[2])):
         print("interrupted", flush=True)
         raise SystemExit(130) from None
 """
+
+
+def _cpu_ticks(pid: int) -> int:
+    """User and system CPU time of a process, in clock ticks (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 
 
 @pytest.mark.parametrize(
@@ -190,6 +196,10 @@ def test_sigterm_stops_a_run_even_in_c_code(tmp_path, where, grace, code, said):
         [TIA.parent / "python", script, where, grace], stdout=subprocess.PIPE, text=True
     )
     assert process.stdout.readline().strip() == "ready"
+    if where == "in C":  # wait until it is inside the C call: its CPU time has grown
+        start = _cpu_ticks(process.pid)
+        while _cpu_ticks(process.pid) < start + 20:
+            time.sleep(0.01)
     process.send_signal(signal.SIGTERM)
     assert process.wait(300) == code
     assert process.stdout.read().strip() == said

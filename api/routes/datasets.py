@@ -194,6 +194,13 @@ async def overlaps(
     ] = None,
     kind: Annotated[str | None, Query(description="pairs with a site of this kind")] = None,
     theme: Annotated[str | None, Query(description="pairs sharing this theme")] = None,
+    relation: Annotated[
+        Literal["competing", "complementary", "shared", "component"] | None,
+        Query(description="pairs of this relation (competing = duplicated construction)"),
+    ] = None,
+    level: Annotated[
+        str | None, Query(description="pairs across a border of this level (county, province...)")
+    ] = None,
     min_score: Annotated[float, Query(ge=0, le=100)] = 0.0,
     cross_border_only: bool = False,
     sort: Annotated[Literal["-score", "score", "-distance", "distance"], Query()] = "-score",
@@ -201,7 +208,10 @@ async def overlaps(
     offset: Offset = 0,
     format: TableFormat = "json",
 ) -> Response:
-    """Duplicated-construction pairs with their scores and explanations, strongest first."""
+    """Related pairs (competing, complementary, shared, component) with scores and sentences.
+
+    ``relation=competing`` gives the duplicated construction, strongest first.
+    """
 
     def build() -> Response:
         table = run.overlaps
@@ -217,8 +227,12 @@ async def overlaps(
             mask = _and(mask, table.equals("kind_a", kind) | table.equals("kind_b", kind))
         if theme is not None:
             mask = _and(mask, _has_token(table.attributes["shared_themes"], theme))
+        if relation is not None:
+            mask = _and(mask, table.equals("relation", relation))
+        if level is not None:
+            mask = _and(mask, table.equals("level", level))
         if min_score > 0:
-            mask = _and(mask, table.values("score") >= min_score)
+            mask = _and(mask, np.nan_to_num(table.values("score")) >= min_score)
         if cross_border_only:
             mask = _and(mask, table.values("cross_border").astype(bool))
         rows = None if mask is None else np.flatnonzero(mask)

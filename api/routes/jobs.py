@@ -30,8 +30,8 @@ class AnalyzeRequest(BaseModel):
 
     params: dict[str, Any] = Field(
         default_factory=dict,
-        description='[params] overrides (see the README\'s parameters), e.g. {"market_km": 20}',
-        examples=[{"market_km": 20, "cluster_eps_km": 8}],
+        description='[params] overrides (see the README\'s parameters), e.g. {"reach_km": 20}',
+        examples=[{"reach_km": 20, "cluster_eps_km": 8}],
     )
 
 

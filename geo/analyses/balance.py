@@ -46,8 +46,8 @@ class Balance(Stage):
     )
 
     def starts_after(self, dataset: Dataset) -> str:
-        """Each site's unit, grade and class are final once units are assigned."""
-        return "assign units"
+        """Each site's unit, grade, class and parent are final once components are linked."""
+        return "link components"
 
     def run(self, ctx: Context) -> StageResult:
         """Measure the balance across units."""

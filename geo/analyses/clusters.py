@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
 from geo.analyses.base import Context, Output, Stage, StageResult
 from geo.analyses.columns import CLUSTER_COLUMNS
 from geo.clusters import (
@@ -14,6 +18,7 @@ from geo.clusters import (
     radius_check,
 )
 from geo.diagnostics import RunWarning
+from geo.taxonomy import ATTRACTION
 
 if TYPE_CHECKING:
     from geo.dataset import Dataset
@@ -42,13 +47,27 @@ class Clusters(Stage):
     )
 
     def starts_after(self, dataset: Dataset) -> str:
-        """Positions, grades and units are final once assigned; by road, travel times too."""
-        return "travel times" if dataset.roads is not None else "assign units"
+        """Positions, grades, units and parents are final; by road, travel times too."""
+        return "travel times" if dataset.roads is not None else "link components"
 
     def run(self, ctx: Context) -> StageResult:
-        """Cluster the sites and describe the clusters."""
-        params, sites = ctx.params, ctx["sites"]
+        """Cluster the principal attractions and describe the clusters.
+
+        Components, facilities and capacity are not clustered: a component belongs to its
+        parent's cluster, a hotel to none.
+        """
+        params, every = ctx.params, ctx["sites"]
+        principal = np.flatnonzero(
+            (every["role"] == ATTRACTION).to_numpy() & every["parent"].fillna("").eq("").to_numpy()
+        )
+        sites = every.iloc[principal].reset_index(drop=True)
         minutes = ctx.get("site_minutes")
+        if minutes is not None:
+            minutes = (
+                minutes[principal][:, principal]
+                if sp.issparse(minutes)
+                else np.asarray(minutes)[np.ix_(principal, principal)]
+            )
         labels = cluster_sites(sites, params, travel_minutes=minutes)
         clusters = describe_clusters(sites, labels, params, zones=ctx.get("zones"))
         distance = cluster_distance(params, minutes)
@@ -71,10 +90,16 @@ class Clusters(Stage):
             .drop(columns="geometry")
             .to_dict(orient="records"),
         }
-        ids = [f"C{x + 1:03d}" if x >= 0 else "" for x in labels]
+        own = pd.Series([f"C{x + 1:03d}" if x >= 0 else "" for x in labels], index=principal)
+        ids = pd.Series("", index=np.arange(len(every)), dtype=object)
+        ids[principal] = own.to_numpy()
+        by_id = dict(zip(every["site_id"].to_numpy()[principal], own.to_numpy(), strict=True))
+        parent = every["parent"].fillna("").to_numpy()
+        part = (every["role"] == ATTRACTION).to_numpy() & (parent != "")
+        ids[part] = [by_id.get(p, "") for p in parent[part]]  # a component: its parent's
         return StageResult(
             {"clusters": clusters},
-            columns={"sites": {"cluster_id": ids}},
+            columns={"sites": {"cluster_id": ids.tolist()}},
             indicators=summary,
             warnings=warnings,
         )

@@ -5,7 +5,13 @@ Each entry is name -> (type, description); a value may be missing (null) in a ro
 
 from __future__ import annotations
 
-__all__ = ["CLUSTER_COLUMNS", "GROUP_COLUMNS", "PAIR_COLUMNS", "SITE_COLUMNS"]
+__all__ = [
+    "CLUSTER_COLUMNS",
+    "GROUP_COLUMNS",
+    "PAIR_COLUMNS",
+    "SHARED_RESOURCE_COLUMNS",
+    "SITE_COLUMNS",
+]
 
 SITE_COLUMNS: dict[str, tuple[type, str]] = {
     "site_id": (str, "site id (from the input, else made from the row)"),
@@ -14,13 +20,24 @@ SITE_COLUMNS: dict[str, tuple[type, str]] = {
     "category_raw": (str, "category text as given"),
     "a_grade": (int, "national A-grade 1–5, 0 when not graded"),
     "unit_declared": (str, "unit the input declares, if any"),
+    "origin_declared": (str, "developed or endowment as the input states (empty: not given)"),
+    "parent_declared": (str, "id of the site it is part of, as the input states"),
     "area_km2": (float, "area in km² (polygon sites or an area column)"),
     "source_row": (int, "row or feature number in the input file"),
     "themes": (str, "themes, ';'-joined"),
     "position": (str, "how exact the position is, as the input states (e.g. approx)"),
+    "amap_typecode": (str, "Amap's POI type code, as the input states (bundled Shunan points)"),
+    "source_file": (str, "the file of the record, when [[sites]] names several"),
     "kind": (str, "resource kind id of the taxonomy ('other' when none matches)"),
-    "kind_source": (str, "what gave the kind: manifest, category, osm, name or none"),
+    "kind_source": (
+        str,
+        "what gave the kind: manifest, category, osm, name, ending, parent or none",
+    ),
     "gb_class": (str, "GB/T 18972 main class A–H (empty: not classified)"),
+    "origin": (str, "developed (built products, every A-graded area) or endowment"),
+    "role": (str, "attraction, facility (visitor facilities) or capacity (beds, food, shops)"),
+    "parent": (str, "id of the site it is part of (empty: none)"),
+    "parent_source": (str, "what gave the parent: declared, name, place or empty"),
     "unit_id": (str, "unit the site lies in (empty: outside every unit)"),
     "unit_name": (str, "name of that unit"),
     "outside_m": (float, "how far outside the unit the site lies, m (0 inside; attach_km)"),
@@ -28,6 +45,7 @@ SITE_COLUMNS: dict[str, tuple[type, str]] = {
     "border_unit": (str, "the unit across that nearest border"),
     "snap_m": (float, "distance to the nearest road, m (with roads)"),
     "off_network": (bool, "farther from any road than snap_max_m (with roads)"),
+    "market": (float, "population-equivalent the site reaches, decayed with time or distance"),
     "cluster_id": (str, "resource cluster of the site (empty: none)"),
 }
 
@@ -38,17 +56,22 @@ PAIR_COLUMNS: dict[str, tuple[type, str]] = {
     "site_b": (str, "second site id"),
     "name_b": (str, "second site's name"),
     "unit_b": (str, "second site's unit"),
+    "relation": (str, "competing (duplicated construction), complementary, shared or component"),
     "kind_a": (str, "first site's kind"),
     "kind_b": (str, "second site's kind"),
+    "origin_a": (str, "first site: developed or endowment"),
+    "origin_b": (str, "second site: developed or endowment"),
     "shared_kind": (str, "the kind both have (empty: different kinds)"),
     "shared_themes": (str, "themes both have, ';'-joined"),
     "distance": (float, "road minutes, or km without roads (see distance_unit)"),
     "distance_unit": (str, "min or km"),
-    "similarity": (float, "resource similarity 0–1"),
-    "proximity": (float, "1 − distance / cut-off"),
-    "grade_similarity": (float, "1 − |grade difference| / 5"),
-    "score": (float, "overlap score 0–100"),
+    "similarity": (float, "1 same kind, 0.8 same product family, else theme Jaccard"),
+    "market_overlap": (float, "weighted Jaccard of the two decayed catchments, 0–1"),
+    "grade_similarity": (float, "1 − |grade difference| / 5; 1 when a grade is unknown"),
+    "importance": (float, "√ of the two grade weights over the largest"),
+    "score": (float, "0–100 for competing and complementary pairs (empty: others)"),
     "cross_border": (bool, "the two sites lie in different units"),
+    "level": (str, "border level crossed: county, prefecture, province... (empty: within)"),
     "explanation": (str, "the pair in one sentence"),
     "group_id": (str, "overlap group of the pair (empty: none)"),
 }
@@ -80,4 +103,15 @@ CLUSTER_COLUMNS: dict[str, tuple[type, str]] = {
     "site_ids": (str, "site ids, ';'-joined"),
     "candidate": (bool, "a cross-border cooperation candidate"),
     "rank": (int, "rank among the candidates (empty: not a candidate)"),
+}
+
+SHARED_RESOURCE_COLUMNS: dict[str, tuple[type, str]] = {
+    "site_a": (str, "the record (of the first unit)"),
+    "name_a": (str, "its name"),
+    "unit_a": (str, "the unit listing it"),
+    "site_b": (str, "the second unit's record (empty: one record names both units)"),
+    "name_b": (str, "its name"),
+    "unit_b": (str, "the unit(s) listing the second record, or the record's other units"),
+    "distance_m": (float, "distance between the two records, m (0 for one record)"),
+    "records": (int, "2: two records of one resource; 1: one record naming several units"),
 }

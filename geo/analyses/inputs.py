@@ -9,22 +9,33 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+import pandas as pd
 from pydantic import Field
 
-from geo.admin import assign_units, border_distance, shared_borders, unit_borders
+from geo.admin import (
+    assign_units,
+    border_distance,
+    listing_units,
+    shared_borders,
+    unit_borders,
+    unit_names,
+)
 from geo.analyses.base import Context, Output, ParamModel, Stage, StageResult
-from geo.analyses.columns import SITE_COLUMNS
-from geo.dedupe import find_record_duplicates
+from geo.analyses.columns import SHARED_RESOURCE_COLUMNS, SITE_COLUMNS
+from geo.dedupe import find_record_duplicates, shared_resources
 from geo.errors import DatasetError
-from geo.sources import check_dem, load_sites, load_units, load_zones
+from geo.names import admin_prefixes
+from geo.parents import ParentParams, find_parents, inherit_kinds
+from geo.sources import check_dem, combine_site_files, load_sites, load_units, load_zones
 from geo.sources.files import TableLimits
 from geo.sources.layer import LoadedLayer
-from geo.taxonomy import Taxonomy, classify_sites, load_taxonomy
+from geo.taxonomy import Taxonomy, classify_sites, load_taxonomy, unclassified_warning
 
 __all__ = [
     "AssignUnits",
     "CheckDem",
     "ClassifySites",
+    "LinkComponents",
     "LoadSites",
     "LoadUnits",
     "LoadZones",
@@ -74,6 +85,11 @@ class DuplicateParams(ParamModel):
     record_dup_m: float = Field(
         200.0, gt=0, description="records this close with similar names are one site"
     )
+    shared_km: float = Field(
+        2.0,
+        ge=0,
+        description="records of two units this close under one name are one shared resource",
+    )
 
 
 class BorderParams(ParamModel):
@@ -113,8 +129,15 @@ class LoadSites(Stage):
     )
 
     def run(self, ctx: Context) -> StageResult:
-        """Load ``[sites]``."""
-        return _loaded("sites", load_sites(ctx.dataset.sites, limits=table_limits(ctx)))
+        """Load ``[sites]`` (every file of ``[[sites]]``, in order)."""
+        parts = ctx.dataset.site_parts
+        if len(parts) == 1:
+            return _loaded("sites", load_sites(parts[0], limits=table_limits(ctx)))
+        layers = [
+            load_sites(part, limits=table_limits(ctx), id_prefix=f"{part.path.stem}-" if i else "")
+            for i, part in enumerate(parts)
+        ]
+        return _loaded("sites", combine_site_files(layers))
 
 
 class LoadUnits(Stage):
@@ -193,38 +216,18 @@ class ClassifySites(Stage):
 
     name = "classify sites"
     validates = True
-    needs = ("sites",)
+    needs = ("sites", "units")
 
     def run(self, ctx: Context) -> StageResult:
         """Classify with the bundled taxonomy and the dataset's own rules."""
         taxonomy = _taxonomy(ctx)
         sites, warnings = classify_sites(
-            ctx["sites"], taxonomy, category_kinds=ctx.dataset.taxonomy.kinds
+            ctx["sites"],
+            taxonomy,
+            category_kinds=ctx.dataset.taxonomy.kinds,
+            prefixes=admin_prefixes(unit_names(ctx["units"], ctx.dataset.units.levels)),
         )
         return StageResult({"sites": sites, "taxonomy": taxonomy}, warnings=warnings)
-
-
-class RecordDuplicates(Stage):
-    """Merge the same site listed twice by one unit (a data-quality finding)."""
-
-    name = "record duplicates"
-    needs = ("sites",)
-    params = (DuplicateParams,)
-    outputs = (
-        Output(
-            "record_duplicates",
-            "table",
-            {"en": "Record duplicates", "zh": "重复记录"},
-            csv="record_duplicates.csv",
-        ),
-    )
-
-    def run(self, ctx: Context) -> StageResult:
-        """Find and merge the duplicates."""
-        sites, duplicates, warnings = find_record_duplicates(
-            ctx["sites"], max_m=ctx.params.record_dup_m
-        )
-        return StageResult({"sites": sites, "record_duplicates": duplicates}, warnings=warnings)
 
 
 class AssignUnits(Stage):
@@ -239,6 +242,64 @@ class AssignUnits(Stage):
         """Assign units spatially; disagreements with declared units are warnings."""
         attach_m = ctx.params.attach_km * 1000.0
         sites, warnings = assign_units(ctx["sites"], ctx["units"], attach_m=attach_m)
+        return StageResult({"sites": sites}, warnings=warnings)
+
+
+class RecordDuplicates(Stage):
+    """Merge the same site listed twice by one unit; keep one listed by two units as shared."""
+
+    name = "record duplicates"
+    needs = ("sites", "units")
+    params = (DuplicateParams,)
+    outputs = (
+        Output(
+            "record_duplicates",
+            "table",
+            {"en": "Record duplicates", "zh": "重复记录"},
+            csv="record_duplicates.csv",
+        ),
+        Output(
+            "shared_resources",
+            "table",
+            {"en": "Shared resources", "zh": "跨界共有资源"},
+            csv="shared_resources.csv",
+            columns=SHARED_RESOURCE_COLUMNS,
+        ),
+    )
+
+    def run(self, ctx: Context) -> StageResult:
+        """Find and merge the duplicates, and list the shared resources."""
+        sites = ctx["sites"]
+        listing = listing_units(sites, ctx["units"])
+        sites, duplicates, shared, warnings = find_record_duplicates(
+            sites,
+            max_m=ctx.params.record_dup_m,
+            listing=listing,
+            shared_m=ctx.params.shared_km * 1000.0,
+        )
+        kept = pd.Index(ctx["sites"]["site_id"]).get_indexer(sites["site_id"])
+        resources = shared_resources(sites, listing.iloc[kept].reset_index(drop=True), shared)
+        return StageResult(
+            {"sites": sites, "record_duplicates": duplicates, "shared_resources": resources},
+            warnings=warnings,
+        )
+
+
+class LinkComponents(Stage):
+    """Which site is part of which (components of a scenic area are not its rivals)."""
+
+    name = "link components"
+    validates = True
+    needs = ("sites",)
+    params = (ParentParams,)
+
+    def run(self, ctx: Context) -> StageResult:
+        """Find each site's parent; a component without a kind takes its parent's."""
+        sites = ctx["sites"].copy(deep=False)
+        sites["parent"], sites["parent_source"], warnings = find_parents(sites, ctx.params)
+        sites = inherit_kinds(sites)
+        if (unclassified := unclassified_warning(sites)) is not None:
+            warnings.append(unclassified)
         return StageResult({"sites": sites}, warnings=warnings)
 
 

@@ -1,10 +1,14 @@
-"""Duplicated construction: scored overlap pairs, overlap groups and the unit-pair summary."""
+"""Pair relations: competing (duplicated construction), complementary, shared, component.
+
+Also the overlap groups and the unit-pair summary.
+"""
 
 from __future__ import annotations
 
 from geo.analyses.base import Context, Output, Stage, StageResult
 from geo.analyses.columns import GROUP_COLUMNS, PAIR_COLUMNS
 from geo.diagnostics import RunWarning
+from geo.markets import MarketParams
 from geo.overlap_summary import overlap_indicators
 from geo.overlaps import (
     OverlapParams,
@@ -13,17 +17,18 @@ from geo.overlaps import (
     overlap_lines,
     unit_pair_summary,
 )
+from geo.taxonomy import GradeParams
 
 __all__ = ["Overlaps"]
 
 
 class Overlaps(Stage):
-    """Pairs of same-kind or same-theme sites within one market, scored 0-100."""
+    """Related pairs within reach: competing (scored 0-100), complementary, shared, component."""
 
     name = "overlaps"
     section = "overlaps"
-    needs = ("sites", "units", "taxonomy", "record_duplicates")
-    params = (OverlapParams,)
+    needs = ("sites", "units", "taxonomy", "record_duplicates", "site_market_weights")
+    params = (OverlapParams, MarketParams, GradeParams)
     outputs = (
         Output(
             "overlaps",
@@ -57,10 +62,23 @@ class Overlaps(Stage):
     )
 
     def run(self, ctx: Context) -> StageResult:
-        """Find, score and group the pairs."""
+        """Find, relate, score and group the pairs."""
         params, sites = ctx.params, ctx["sites"]
         minutes = ctx.get("site_minutes")
-        pairs = find_overlaps(sites, ctx["units"], ctx["taxonomy"], params, travel_minutes=minutes)
+        part = ctx.dataset.units
+        pairs = find_overlaps(
+            sites,
+            ctx["units"],
+            ctx["taxonomy"],
+            params,
+            weights=ctx["site_market_weights"],
+            reach=params.reach_minutes if minutes is not None else params.reach_km,
+            grade_weights=params.grade_weights,
+            travel_minutes=minutes,
+            shared=ctx.get("shared_resources"),
+            levels=part.levels,
+            level=part.level,
+        )
         groups, pairs["group_id"] = overlap_groups(pairs, sites, params.group_min_score)
         unit_pairs = unit_pair_summary(pairs)
         warnings = []
@@ -76,6 +94,7 @@ class Overlaps(Stage):
             ctx["record_duplicates"],
             mode="road" if minutes is not None else "geodesic",
             settings=params,
+            shared=ctx.get("shared_resources"),
         )
         outputs = {
             "overlaps": pairs,

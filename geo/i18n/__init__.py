@@ -32,6 +32,7 @@ __all__ = [
     "fmt_number",
     "formulas",
     "kind_label",
+    "level_words",
     "names_in",
     "note_record",
     "parameter_meaning",
@@ -51,7 +52,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "map:units": ("行政单元（资源禀赋）", "Units (endowment)"),
     "map:zones": ("规划区", "Planning zones"),
     "map:sites": ("旅游资源点", "Tourism sites"),
-    "overlap_pairs": ("重复建设（相似资源对）", "Overlapping sites (duplicated construction)"),
+    "overlap_pairs": ("重复建设（竞争资源对）", "Duplicated construction (competing pairs)"),
+    "map:pairs_complementary": (
+        "互补资源对（宜联合开发）",
+        "Complementary pairs (develop jointly)",
+    ),
+    "map:pairs_shared": ("跨界共有资源", "Shared resources (one resource, two units)"),
     "overlap_groups": ("重复建设组", "Overlap groups"),
     "map:clusters": ("资源集聚区（跨界指数）", "Resource clusters (cross-border index)"),
     "roads": ("道路", "Roads"),
@@ -135,7 +141,25 @@ WORDS: dict[str, tuple[str, str]] = {
     "rts": ("规模报酬", "returns to scale"),
     "report:score": ("评分", "score"),
     "explanation": ("说明", "explanation"),
-    "top_overlaps": ("最强的重复建设对", "Strongest overlaps"),
+    "top_overlaps": (
+        "最强的重复建设（竞争）资源对",
+        "Strongest duplicated construction (competing pairs)",
+    ),
+    "report:top_complementary": (
+        "互补资源对：宜联合开发的产品与线路",
+        "Complementary pairs: joint products and routes",
+    ),
+    "report:top_shared": ("跨界共有资源", "Shared resources (one resource, two units)"),
+    "report:relations_note": (
+        "可达范围内共有 {competing} 对竞争（替代品且客源市场重叠）资源，"
+        "其中 {counted} 对评分不低于 {min_score}，计为重复建设；"
+        "另有 {complementary} 对互补资源、{shared} 处跨界共有资源、"
+        "{component} 对景区与其组成部分（不作比较）。",
+        "Within reach, {competing} pairs compete (substitutes whose markets overlap); the "
+        "{counted} scoring at least {min_score} count as duplicated construction. "
+        "{complementary} pairs are complementary, {shared} resources are shared by two units "
+        "and {component} pairs are a scenic area and its part (not compared).",
+    ),
     "unit_pairs": ("单元对矩阵（重复建设对数）", "Unit-pair matrix (overlap pairs)"),
     "candidates": ("合作候选", "Cooperation candidates"),
     "cluster": ("集聚区", "cluster"),
@@ -269,11 +293,19 @@ PARAMETERS_ZH: dict[str, str] = {
     "hull_buffer_km": "集聚区外包多边形的缓冲距离",
     "candidate_min_index": "合作候选所需的跨界指数",
     "candidate_min_quality": "合作候选所需的等级加权质量",
-    "market_minutes": "按道路的重复建设判定阈值（分钟）",
-    "market_km": "无道路时的重复建设判定阈值（km）",
+    "reach_minutes": "按道路的外部可达范围（分钟）：只限定点对搜索",
+    "reach_km": "无道路时的外部可达范围（km）：只限定点对搜索",
+    "market_half_minutes": "客源市场权重减半的道路时间（分钟）",
+    "market_half_km": "客源市场权重减半的距离（km）",
+    "min_market_overlap": "替代品的市场重叠低于此值即不构成竞争",
     "circuity": "道路距离与直线距离之比（估计值）",
-    "overlap_weights": "评分中相似度、邻近度、等级相似度的指数",
-    "group_min_score": "低于此评分的点对不参与分组",
+    "overlap_weights": "评分中相似度、市场重叠、等级相似度、重要性的指数",
+    "group_min_score": "评分达到此值的竞争点对计入重复建设并参与分组",
+    "component_km": (
+        "与同类型或同主题的更高等级景区相距此距离内（超出其面积）的资源点视为其组成部分；0 为关闭"
+    ),
+    "component_name_km": "以另一资源点名称开头且相距此距离内的资源点视为其组成部分",
+    "shared_km": "两个单元在此距离内以同一名称列出的记录视为一处跨界共有资源",
     "deadend_near_border_km": "距共享边界此距离内的断头节点参与检查",
     "deadend_across_km": "……且对岸节点的直线距离小于此值",
     "deadend_ratio": "……且道路距离与直线距离之比不小于此值",
@@ -482,6 +514,24 @@ def _distances(distance: np.ndarray, lang: str, *, by_road: bool, circuity: floa
     return _join(km, " km apart (about ", estimate, " km by road)")
 
 
+#: Words of a border's level: (Chinese "跨…", English).
+LEVEL_WORDS: dict[str, tuple[str, str]] = {
+    "county": ("跨县（区）界", "across a county border"),
+    "district": ("跨区界", "across a district border"),
+    "prefecture": ("跨市（州）界", "across a prefecture border"),
+    "province": ("跨省界", "across a province border"),
+    "country": ("跨国界", "across a national border"),
+    "parish": ("跨堂区界", "across a parish border"),
+}
+_ORIGIN_WORDS = {"developed": ("开发型", "developed"), "endowment": ("资源型", "endowment")}
+
+
+def level_words(level: str, lang: str) -> str:
+    """Say which border a pair crosses ("跨省界", "across a province border")."""
+    zh, en = LEVEL_WORDS.get(level, (f"跨{level}界", f"across a {level} border"))
+    return zh if lang == "zh" else en
+
+
 def explain_pairs(
     pairs: pd.DataFrame,
     sites: pd.DataFrame,
@@ -491,15 +541,20 @@ def explain_pairs(
     by_road: bool,
     circuity: float,
 ) -> pd.Series:
-    """One sentence per overlap pair, in ``lang``, that a planner can read aloud.
+    """One sentence per pair, in ``lang``, that a planner can read aloud.
 
-    Built column by column with Arrow's string kernels: two million pairs take seconds.
+    It names the relation and its evidence: what the two share, their origins, the market
+    overlap, the distance, the border crossed and the score, e.g. “巡司温泉（筠连县，未评级）
+    与西部大峡谷温泉（水富市，4A级）同为温泉（开发型/开发型）产品，市场重叠 62%，车程 61
+    分钟，跨省界（筠连县—水富市）：重复建设评分 48/100。” Built column by column with Arrow's
+    string kernels: two million pairs take seconds.
 
     Parameters
     ----------
     pairs
-        Overlap pairs (``site_a``, ``site_b``, ``shared_kind``, ``shared_themes``,
-        ``distance``, ``cross_border``, ``score``).
+        Pairs (``site_a``, ``site_b``, ``relation``, ``shared_kind``, ``shared_themes``,
+        ``origin_a``, ``origin_b``, ``market_overlap``, ``distance``, ``unit_a``,
+        ``unit_b``, ``level``, ``score``).
     sites
         The sites (``site_id``, ``name``, ``name_en``, ``a_grade``, ``unit_id``).
     units
@@ -519,6 +574,7 @@ def explain_pairs(
     _check(lang)
     if pairs.empty:
         return pd.Series([], index=pairs.index, dtype="str")
+    zh = lang == "zh"
     position = pd.Index(sites["site_id"])
     a = position.get_indexer(pairs["site_a"])
     b = position.get_indexer(pairs["site_b"])
@@ -526,38 +582,118 @@ def explain_pairs(
     labels = _site_labels(sites.iloc[needed], units, lang)
     who_a = labels.take(pa.array(np.searchsorted(needed, a)))
     who_b = labels.take(pa.array(np.searchsorted(needed, b)))
-    combos = pd.MultiIndex.from_arrays(
-        [pairs["shared_kind"].fillna("").astype(str), pairs["shared_themes"].fillna("").astype(str)]
+    relation = pairs["relation"].fillna("").astype(str)
+    facts = pd.MultiIndex.from_arrays(
+        [
+            relation,
+            pairs["shared_kind"].fillna("").astype(str),
+            pairs["shared_themes"].fillna("").astype(str),
+            pairs["kind_a"].fillna("").astype(str),
+            pairs["kind_b"].fillna("").astype(str),
+            pairs["origin_a"].fillna("").astype(str),
+            pairs["origin_b"].fillna("").astype(str),
+        ]
     )
-    codes, kinds_themes = combos.factorize()  # what two sites share: said once per combination
-    what = pa.array([_what(kind, themes, lang) for kind, themes in kinds_themes], _TEXT)
-    what = what.take(pa.array(codes))
+    codes, combos = facts.factorize()  # what two sites share: said once per combination
+    what = pa.array([_what(*combo, lang) for combo in combos], _TEXT).take(pa.array(codes))
     far = _distances(pairs["distance"].to_numpy(float), lang, by_road=by_road, circuity=circuity)
-    cross = pairs["cross_border"].to_numpy(bool)
-    score = _decimals(pairs["score"].to_numpy(float), 0)
-    if lang == "zh":
-        where = _either(cross, "跨越行政边界", "位于同一单元")
-        text = _join(
-            who_a, "与", who_b, what, "，", far, "，", where, "：重复度评分 ", score, "/100。"
-        )
+    share = _decimals(np.nan_to_num(pairs["market_overlap"].to_numpy(float)) * 100, 0)
+    where = _where(pairs, units, lang)
+    score = _decimals(np.nan_to_num(pairs["score"].to_numpy(float)), 0)
+    rel = relation.to_numpy()
+    if zh:
+        market = _join("市场重叠 ", share, "%，")
+        verdict = {
+            "competing": _join("：重复建设评分 ", score, "/100。"),
+            "complementary": _join("：互补，宜联合开发产品或线路（评分 ", score, "/100）。"),
+            "shared": pa.scalar("：同一资源由两个单元分别列出，应共同管理。", _TEXT),
+            "component": pa.scalar("：前者是后者的组成部分，不作竞争比较。", _TEXT),
+        }
+        text = _join(who_a, "与", who_b, what, "，", market, far, "，", where)
     else:
-        where = _either(cross, "across a border", "in the same unit")
-        text = _join(
-            who_a, " and ", who_b, " ", what, ", ", far, ", ", where, ": overlap score ", score,
-            "/100.",
-        )  # fmt: skip
-    return pd.Series(pd.array(text, dtype="str"), index=pairs.index)
+        market = _join("markets overlap ", share, "%, ")
+        verdict = {
+            "competing": _join(": duplicated construction, score ", score, "/100."),
+            "complementary": _join(
+                ": complementary, a joint product or route (score ", score, "/100)."
+            ),
+            "shared": pa.scalar(": one resource listed by two units; manage it jointly.", _TEXT),
+            "component": pa.scalar(": the first is part of the second, not a rival.", _TEXT),
+        }
+        text = _join(who_a, " and ", who_b, " ", what, ", ", market, far, ", ", where)
+    ending = pa.array(np.full(len(pairs), "", dtype=object), _TEXT)
+    for name, words in verdict.items():
+        ending = pc.if_else(pa.array(rel == name), words, ending)
+    part = rel == "component"
+    if part.any():  # the part first, then the whole it belongs to
+        parents = sites["parent"].fillna("").astype(str).to_numpy() if "parent" in sites else None
+        b_is_part = (
+            np.zeros(len(pairs), bool)
+            if parents is None
+            else (parents[b] == pairs["site_a"].astype(str).to_numpy())
+        )
+        child = pc.if_else(pa.array(b_is_part), who_b, who_a)
+        whole = pc.if_else(pa.array(b_is_part), who_a, who_b)
+        comma = "，" if zh else ", "
+        said = _join(child, "与" if zh else " and ", whole, comma, far, comma, where)
+        text = pc.if_else(pa.array(part), said, text)
+    return pd.Series(pd.array(_join(text, ending), dtype="str"), index=pairs.index)
+
+
+def _where(pairs: pd.DataFrame, units: pd.DataFrame, lang: str) -> pa.Array:
+    """Say the border crossed and the two units, or the one unit."""
+    names = unit_names(units, lang)
+    outside = "单元外" if lang == "zh" else "outside the units"
+    ua = _texts(pairs["unit_a"].astype(str).map(names).fillna(outside))
+    ub = _texts(pairs["unit_b"].astype(str).map(names).fillna(outside))
+    level = pairs["level"].fillna("").astype(str)
+    crossed = _texts(level.map(lambda v: level_words(v, lang) if v else ""))
+    cross = pairs["cross_border"].to_numpy(bool)
+    if lang == "zh":
+        return _either(cross, _join(crossed, "（", ua, "—", ub, "）"), _join("同在", ua))
+    return _either(cross, _join(crossed, " (", ua, " – ", ub, ")"), _join("both in ", ua))
 
 
 @cache
-def _what(kind: str, themes: str, lang: str) -> str:
-    """Say what two sites have in common."""
+def _what(
+    relation: str,
+    kind: str,
+    themes: str,
+    kind_a: str,
+    kind_b: str,
+    origin_a: str,
+    origin_b: str,
+    lang: str,
+) -> str:
+    """Say what two sites have in common, as the relation sees it."""
+    zh = lang == "zh"
     shared = [theme_label(t, lang) for t in themes.split(";") if t]
-    if lang == "zh":
-        return f"属同类资源（{kind_label(kind, lang)}）" if kind else f"共享主题{'、'.join(shared)}"
-    if kind:
-        return f"are the same kind of resource ({kind_label(kind, lang)})"
-    return f"share the theme{'s' if len(shared) > 1 else ''} {', '.join(shared)}"
+    theme_text = ("、" if zh else ", ").join(shared)
+    origins = "/".join(
+        _ORIGIN_WORDS.get(o, (o, o))[0 if zh else 1] for o in (origin_a, origin_b) if o
+    )
+    if relation in ("competing", "complementary") and kind:
+        label = kind_label(kind, lang)
+        if zh:
+            return f"同为{label}（{origins}）" + ("产品" if relation == "competing" else "资源")
+        noun = "products" if relation == "competing" else "resources"
+        return f"are both {label} {noun} ({origins})"
+    if relation == "competing":  # one product family, two kinds
+        a, b = kind_label(kind_a, lang), kind_label(kind_b, lang)
+        if zh:
+            return f"为同类产品（{a}/{b}，{origins}）"
+        return f"sell the same product ({a} / {b}, {origins})"
+    if relation == "complementary":
+        if zh:
+            a, b = kind_label(kind_a, lang), kind_label(kind_b, lang)
+            return f"类型不同（{a}/{b}）但共享主题{theme_text}"
+        return (
+            f"are different products ({kind_label(kind_a, lang)} / {kind_label(kind_b, lang)}) "
+            f"sharing the theme{'s' if len(shared) > 1 else ''} {theme_text}"
+        )
+    if relation == "shared":
+        return "为同一处资源" if zh else "are one resource"
+    return ""
 
 
 def _sites(best: list[list[Any]], lang: str) -> str:
@@ -604,11 +740,11 @@ def swot_bullet(fact: dict[str, Any], lang: str, units: dict[str, str]) -> str:
     if kind == "overlaps_inside":
         if zh:
             return (
-                f"单元内部有 {f['pairs']} 对相似资源，最强为 {f['site_a']} / {f['site_b']}"
-                f"（评分 {f['score']:.0f}）"
+                f"单元内部有 {f['pairs']} 对重复建设（竞争）资源，"
+                f"最强为 {f['site_a']} / {f['site_b']}（评分 {f['score']:.0f}）"
             )
         return (
-            f"{f['pairs']} overlaps among its own sites, strongest "
+            f"{f['pairs']} competing pairs among its own sites, strongest "
             f"{f['site_a']} / {f['site_b']} (score {f['score']:.0f})"
         )
     if kind == "deadends":
@@ -638,6 +774,24 @@ def swot_bullet(fact: dict[str, Any], lang: str, units: dict[str, str]) -> str:
             f"strong gravity link with {name(f['other'])} "
             f"({f['distance']:.0f} {f['distance_unit']} apart{shaky})"
         )
+    if kind == "complement":
+        themes = join.join(theme_label(t, lang) for t in f["themes"])
+        if zh:
+            return (
+                f"与{name(f['other'])}的{f['theirs']}互补（{f['ours']}；共同主题：{themes}），"
+                "宜联合开发产品或线路"
+            )
+        return (
+            f"{f['ours']} complements {f['theirs']} in {name(f['other'])} (shared themes: "
+            f"{themes}): a joint product or route"
+        )
+    if kind == "shared_resource":
+        if zh:
+            return f"{f['resource']}由本单元与{name(f['other'])}共同列出：宜设立联合管理机构"
+        return (
+            f"{f['resource']} is listed by this unit and {name(f['other'])}: one resource to "
+            "manage jointly"
+        )
     if kind == "competitor":
         if zh:
             return (
@@ -653,8 +807,11 @@ def swot_bullet(fact: dict[str, Any], lang: str, units: dict[str, str]) -> str:
         return f"{f['sites']} resources across {f['units']} units: {_sites(f['best'], lang)}"
     if kind == "zone_overlaps":
         if zh:
-            return f"区内有 {f['pairs']} 对相似资源，其中 {f['across']} 对跨界"
-        return f"{f['pairs']} overlap pairs inside the zone, {f['across']} across borders"
+            return f"区内有 {f['pairs']} 对重复建设（竞争）资源，其中 {f['across']} 对跨界"
+        return (
+            f"{f['pairs']} competing (duplicated) pairs inside the zone, {f['across']} across "
+            "borders"
+        )
     if kind == "zone_joint":
         spans = join.join(name(u) for u in f["units"])
         return f"应统一规划：该区跨越{spans}" if zh else f"plan the zone jointly: it spans {spans}"

@@ -6,11 +6,20 @@ __all__ = ["FORMULAS", "formulas"]
 
 #: (name, formula, meaning), each name and meaning as (Chinese, English).
 FORMULAS: list[tuple[tuple[str, str], str, tuple[str, str]]] = [
-    (("重复度评分", "overlap score"), "S = 100 · sim^wₛ · prox^wₚ · grade^w_g",
-     ("sim：同类型为 1，否则为主题的 Jaccard 系数；prox = 1 − d/阈值；"
-      "grade = 1 − |gᵢ − gⱼ|/5；w = overlap_weights",
-      "sim: 1 for the same kind, else Jaccard of themes; prox = 1 − d/cut-off; "
-      "grade = 1 − |gᵢ − gⱼ|/5; w = overlap_weights")),
+    (("客源市场", "market"), "wᵢₖ = Pₖ · 2^(−tᵢₖ / h),  tᵢₖ ≤ R",
+     ("Pₖ 市场点 k 的人口；t 道路分钟（无道路时为公里）；h 减半距离；R 外部可达范围",
+      "Pₖ population of market point k; t road minutes (km without roads); h half-distance; "
+      "R outer reach")),
+    (("市场重叠", "market overlap"), "Oᵢⱼ = Σₖ min(wᵢₖ, wⱼₖ) / Σₖ max(wᵢₖ, wⱼₖ)",
+     ("两处资源衰减客源的加权 Jaccard 系数（0–1）",
+      "weighted Jaccard index of the two decayed catchments (0–1)")),
+    (("重复建设 / 互补评分", "competing / complementary score"),
+     "S = 100 · sim^w₁ · O^w₂ · grade^w₃ · I^w₄",
+     ("sim：同类型为 1，同一产品族为 0.8，否则为主题 Jaccard；grade = 1 − |gᵢ − gⱼ|/5"
+      "（任一未评级时为 1）；I = √(iᵢ iⱼ)，i 为等级权重/最大权重；w = overlap_weights",
+      "sim: 1 same kind, 0.8 same product family, else theme Jaccard; grade = 1 − |gᵢ − gⱼ|/5 "
+      "(1 when a grade is unknown); I = √(iᵢ iⱼ), i = grade weight / largest; "
+      "w = overlap_weights")),
     (("泰尔指数", "Theil"), "T = (1/n) Σ (Eᵢ/Ē) ln(Eᵢ/Ē)",
      ("按单元计算，0 ln 0 = 0", "over units, 0 ln 0 = 0")),
     (("跨界指数", "cross-border index"), "H = −Σ pᵤ ln pᵤ / ln n",

@@ -91,6 +91,25 @@ NOTES: dict[str, tuple[str, str]] = {
         "{n} sites match no kind and count as 'other' (they are compared only by theme); "
         "map their categories in [taxonomy] kinds",
     ),
+    "origin_not_understood": (
+        "{n} 个开发类型值无法识别（请写 developed/开发型 或 endowment/资源型），按类型与等级判断",
+        "{n} origin values were not understood (write developed/开发型 or endowment/资源型); "
+        "the kind and the grade decide instead",
+    ),
+    "parent_unknown": (
+        "{n} 个资源点的所属景区编号不是任何资源点的编号，已忽略（请检查 parent 列）",
+        "{n} sites name a parent id that is no site's id; it was ignored (check the parent column)",
+    ),
+    "markets_equal_units": (
+        "没有客源市场点，也没有单元人口：{n} 个单元各按一个等量市场计"
+        "（请提供 [markets] 或 [stats] population）",
+        "no market points and no unit population: each of the {n} units counts as one equal "
+        "market (give [markets] or a [stats] population)",
+    ),
+    "sites_without_market": (
+        "{n} 个资源点在 {reach:g} {unit} 内没有任何客源市场点，不参与竞争判断",
+        "{n} sites reach no market point within {reach:g} {unit}; they compete with no one",
+    ),
     "record_duplicates": (
         "{n} 条记录与 {max_m:g} m 内名称相近的另一资源点重复，已合并（见 record_duplicates.csv）",
         "{n} records repeat another site within {max_m:g} m under a similar name and were "

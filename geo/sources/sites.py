@@ -11,6 +11,8 @@ name_en        str     English name, empty when unknown
 category_raw   str     category text as given (OSM: ``key=value`` tags that matched)
 a_grade        int     0–5 (A-level scenic area grade; 0 = none or unknown)
 unit_declared  str     the unit the source says the site is in (empty when not given)
+origin_declared str    ``developed``/``endowment`` as the source says (empty: not given)
+parent_declared str    id of the site this one is part of, as the source says (empty: none)
 area_km2       float   geodesic area of polygon sites, NaN for points
 source_row     int     file line of a table (header = 1) or 1-based feature number
 geometry       Point   polygon sites reduced to a representative point
@@ -48,7 +50,7 @@ from geo.sources.layer import LoadedLayer
 from geo.sources.osm import read_osm_sites
 from geo.taxonomy import parse_a_grades
 
-__all__ = ["SITE_COLUMNS", "load_sites"]
+__all__ = ["SITE_COLUMNS", "combine_site_files", "load_sites"]
 
 SITE_COLUMNS = [
     "site_id",
@@ -57,6 +59,8 @@ SITE_COLUMNS = [
     "category_raw",
     "a_grade",
     "unit_declared",
+    "origin_declared",
+    "parent_declared",
     "area_km2",
     "source_row",
 ]
@@ -70,6 +74,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "category": ("category", "type", "kind", "类别", "类型", "分类"),
     "grade": ("a_grade", "grade", "level", "等级", "级别", "景区等级"),
     "unit": ("county", "unit", "district", "unit_declared", "区县", "县区", "所属区县"),
+    "origin": ("origin", "开发类型"),
+    "parent": ("parent", "parent_id", "所属景区"),
 }
 
 
@@ -187,7 +193,7 @@ def _text(table: pd.DataFrame, column: str | None) -> pd.Series:
 
 
 def _normalise(
-    gdf: gpd.GeoDataFrame, cols: dict[str, str | None], path: Path, where: str
+    gdf: gpd.GeoDataFrame, cols: dict[str, str | None], path: Path, where: str, id_prefix: str
 ) -> tuple[gpd.GeoDataFrame, list[RunWarning]]:
     warnings: list[RunWarning] = []
     out = pd.DataFrame(index=gdf.index)
@@ -211,7 +217,7 @@ def _normalise(
     elif "site_id" in gdf.columns:
         out["site_id"] = gdf["site_id"].astype(str)
     else:
-        out["site_id"] = [f"S{i:04d}" for i in range(1, len(gdf) + 1)]
+        out["site_id"] = [f"{id_prefix}S{i:04d}" for i in range(1, len(gdf) + 1)]
     out["name"] = _text(gdf, cols["name"])
     out["name_en"] = _text(gdf, cols["name_en"])
     out["category_raw"] = _text(gdf, cols["category"])
@@ -230,6 +236,8 @@ def _normalise(
             )
         )
     out["unit_declared"] = _text(gdf, cols["unit"])
+    out["origin_declared"] = _text(gdf, cols["origin"])
+    out["parent_declared"] = _text(gdf, cols["parent"])
     out["area_km2"] = gdf["area_km2"] if "area_km2" in gdf.columns else np.nan
     out["source_row"] = gdf["source_row"].astype("int64")
     used = {c for c in cols.values() if c is not None} | set(out.columns) | {"geometry"}
@@ -256,7 +264,9 @@ def _refuse_control_characters(out: pd.DataFrame, rows: pd.Series, path: Path, w
             raise DatasetError(msg)
 
 
-def load_sites(part: SitesPart, *, limits: TableLimits | None = None) -> LoadedLayer:
+def load_sites(
+    part: SitesPart, *, limits: TableLimits | None = None, id_prefix: str = ""
+) -> LoadedLayer:
     """Load and normalise the sites of a dataset.
 
     Parameters
@@ -265,6 +275,9 @@ def load_sites(part: SitesPart, *, limits: TableLimits | None = None) -> LoadedL
         The ``[sites]`` section (absolute path).
     limits
         Bounds on a CSV/TXT table (default :class:`~geo.sources.files.TableLimits`).
+    id_prefix
+        Put before the ids made for a file without an id column (``S0001``), so the ids of
+        several files differ.
 
     Returns
     -------
@@ -295,7 +308,14 @@ def load_sites(part: SitesPart, *, limits: TableLimits | None = None) -> LoadedL
         osm = read_osm_sites(path)
         gdf, skipped = _reduce_to_points(osm.data)
         cols = {key: key if key in gdf.columns else None for key in _ALIASES}
-        cols.update(id=None, category="category_raw", grade=None, unit="unit_declared")
+        cols.update(
+            id=None,
+            category="category_raw",
+            grade=None,
+            unit="unit_declared",
+            origin=None,
+            parent=None,
+        )
         warnings.extend(osm.warnings)
         info.update(osm.info)
         info["source_crs"] = "wgs84"
@@ -312,7 +332,9 @@ def load_sites(part: SitesPart, *, limits: TableLimits | None = None) -> LoadedL
     if gdf.empty:
         msg = f"{path}: no site has coordinates; fill in the coordinates or check the columns"
         raise DatasetError(msg)
-    sites, more = _normalise(gdf, cols, path, "line" if kind in ("table", "excel") else "feature")
+    sites, more = _normalise(
+        gdf, cols, path, "line" if kind in ("table", "excel") else "feature", id_prefix
+    )
     warnings.extend(more)
     if skipped:
         warnings.append(
@@ -322,4 +344,45 @@ def load_sites(part: SitesPart, *, limits: TableLimits | None = None) -> LoadedL
             )
         )
     info.update(rows_read=len(sites) + skipped, rows_skipped=skipped, sites=len(sites))
+    return LoadedLayer(sites, info, warnings)
+
+
+def combine_site_files(layers: list[LoadedLayer]) -> LoadedLayer:
+    """One sites layer from several files (``[[sites]]``), in order.
+
+    Parameters
+    ----------
+    layers
+        Each file's :func:`load_sites` result.
+
+    Returns
+    -------
+    LoadedLayer
+        The sites one after the other (a ``source_file`` column says whose), the facts of
+        every file under ``files`` and every file's warnings.
+
+    Raises
+    ------
+    DatasetError
+        When two files use the same site id.
+    """
+    seen: dict[str, str] = {}
+    for layer in layers:
+        path = layer.info["path"]
+        for site_id in layer.data["site_id"]:
+            if site_id in seen and seen[site_id] != path:
+                msg = (
+                    f"{path}: site id '{site_id}' is also used in {seen[site_id]}; give the "
+                    "sites of different files different ids"
+                )
+                raise DatasetError(msg)
+            seen.setdefault(site_id, path)
+    frames = [layer.data.assign(source_file=Path(layer.info["path"]).name) for layer in layers]
+    sites = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WGS84)
+    info = dict(layers[0].info)
+    info["files"] = [layer.info for layer in layers]
+    info["sites"] = len(sites)
+    info["rows_read"] = sum(int(layer.info["rows_read"]) for layer in layers)
+    info["rows_skipped"] = sum(int(layer.info["rows_skipped"]) for layer in layers)
+    warnings = [w for layer in layers for w in layer.warnings]
     return LoadedLayer(sites, info, warnings)

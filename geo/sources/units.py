@@ -33,7 +33,7 @@ from geo.parts import UnitsPart, ZonesPart
 from geo.sources.files import file_kind, find_column, read_vector
 from geo.sources.layer import COVERAGE_VALID, LoadedLayer
 
-__all__ = ["UNIT_COLUMNS", "load_units", "load_zones"]
+__all__ = ["UNIT_COLUMNS", "load_units", "load_zones", "qualified_names"]
 
 UNIT_COLUMNS = ["unit_id", "name", "name_en", "area_km2"]
 
@@ -228,7 +228,47 @@ def load_units(part: UnitsPart, *, overlap_min_km2: float = 0.01) -> LoadedLayer
         what="unit",
         overlap_min_km2=overlap_min_km2,
     )
+    units = loaded.data
+    missing = [c for c in [*part.levels, *([part.focus] if part.focus else [])] if c not in units]
+    if missing:
+        msg = (
+            f"{part.path}: [units] names the column '{missing[0]}' (levels/focus), which the "
+            f"layer does not have; its columns are {', '.join(map(str, units.columns[:-1]))}"
+        )
+        raise DatasetError(msg)
+    for column in part.levels:
+        units[column] = units[column].fillna("").astype(str).str.strip()
+    units["name"] = qualified_names(units, part.levels)
     return loaded
+
+
+def qualified_names(units: pd.DataFrame, levels: list[str]) -> pd.Series:
+    """Make unit names unique: a repeated name gets its parent's name, else its id.
+
+    "朝阳区" of Beijing and of Changchun become "朝阳区（北京市）" and "朝阳区（长春市）"; the
+    lowest level that tells them apart is used.
+
+    Parameters
+    ----------
+    units
+        Units with ``unit_id``, ``name`` and the ``levels`` columns.
+    levels
+        Hierarchy columns, top first.
+
+    Returns
+    -------
+    pandas.Series
+        The names, on the index of ``units``.
+    """
+    names = units["name"].astype(str)
+    repeated = names.duplicated(keep=False)
+    if not repeated.any():
+        return names
+    qualifier = units["unit_id"].astype(str).where(repeated, "")
+    for column in levels:  # top first: a lower level that tells the twins apart wins
+        tells = units.loc[repeated].groupby(names[repeated])[column].transform("nunique") > 1
+        qualifier.loc[tells[tells].index] = units.loc[tells[tells].index, column]
+    return names.where(~repeated, names + "（" + qualifier + "）")
 
 
 def _refuse_antimeridian(geoms: np.ndarray, path: Path, what: str) -> None:

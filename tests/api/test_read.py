@@ -13,13 +13,13 @@ import pytest
 import shapely
 
 from tests.api.conftest import read_csv
-from tests.helpers import YIBIN, read_reference_sites
+from tests.helpers import YIBIN, bundled_records
 
 
 def test_health_index_and_datasets(api_server, run_json):
     assert api_server.get("/health").json()["status"] == "ok"
     listed = {d["id"]: d for d in api_server.get("/datasets").json()}
-    assert listed["yibin"]["counts"]["sites"] == len(read_reference_sites())
+    assert listed["yibin"]["counts"]["sites"] == len(bundled_records())
     assert listed["yibin"]["origin"] == "bundled"
     detail = api_server.get("/datasets/yibin").json()
     assert detail["sources"]["sites"]["encoding"] == "utf-8"
@@ -35,7 +35,7 @@ def test_health_index_and_datasets(api_server, run_json):
 
 
 def test_sites_pages_and_formats(api_server):
-    reference = read_reference_sites()
+    reference = bundled_records()
     page = api_server.get("/datasets/yibin/sites", limit=10, offset=60).json()
     assert page["total"] == len(reference)
     assert [i["site_id"] for i in page["items"]] == [r["site_id"] for r in reference[60:70]]
@@ -51,14 +51,16 @@ def test_sites_pages_and_formats(api_server):
 
 
 def test_sites_filters_match_brute_force(api_server):
-    reference = read_reference_sites()
+    reference = bundled_records()
     west, south, east, north = 104.6, 28.2, 105.2, 28.8
     inside = [
         r["site_id"]
         for r in reference
         if west <= float(r["lon"]) <= east and south <= float(r["lat"]) <= north
     ]
-    got = api_server.get("/datasets/yibin/sites", bbox=f"{west},{south},{east},{north}").json()
+    got = api_server.get(
+        "/datasets/yibin/sites", bbox=f"{west},{south},{east},{north}", limit=1000
+    ).json()
     assert [i["site_id"] for i in got["items"]] == inside
     assert got["total"] == len(inside) > 0
     # unit membership by point-in-polygon on the bundled boundaries (an independent join)
@@ -69,7 +71,7 @@ def test_sites_filters_match_brute_force(api_server):
         for r in reference
         if changning.contains(shapely.Point(float(r["lon"]), float(r["lat"])))
     ]
-    got = api_server.get("/datasets/yibin/sites", unit="511524").json()
+    got = api_server.get("/datasets/yibin/sites", unit="511524", limit=1000).json()
     assert sorted(i["site_id"] for i in got["items"]) == sorted(expected)
     kinds = api_server.get("/datasets/yibin/sites", kind="karst_landscape").json()
     assert kinds["total"] > 0
@@ -80,10 +82,22 @@ def test_sites_filters_match_brute_force(api_server):
 
 
 def _expected_overlaps(
-    rows, unit=None, neighbour=None, kind=None, theme=None, min_score=0.0, cross=False
+    rows,
+    unit=None,
+    neighbour=None,
+    kind=None,
+    theme=None,
+    min_score=0.0,
+    cross=False,
+    relation=None,
+    level=None,
 ):
     out = []
     for r in rows:
+        if relation and r["relation"] != relation:
+            continue
+        if level and r["level"] != level:
+            continue
         if unit and unit not in (r["unit_a"], r["unit_b"]):
             continue
         if neighbour and {r["unit_a"], r["unit_b"]} != {unit, neighbour}:
@@ -92,10 +106,11 @@ def _expected_overlaps(
             continue
         if theme and theme not in r["shared_themes"].split(";"):
             continue
-        if float(r["score"]) < min_score or (cross and r["cross_border"] != "True"):
+        score = float(r["score"] or "nan")  # empty for shared and component pairs
+        if (min_score > 0 and not score >= min_score) or (cross and r["cross_border"] != "True"):
             continue
         out.append(r)
-    return sorted(out, key=lambda r: -float(r["score"]))
+    return out
 
 
 @pytest.mark.parametrize(
@@ -109,6 +124,9 @@ def _expected_overlaps(
         {"min_score": 50},
         {"cross_border_only": "true"},
         {"unit": "511502", "cross_border_only": "true", "min_score": 30},
+        {"relation": "competing", "min_score": 30},
+        {"relation": "complementary", "level": "province"},
+        {"relation": "component", "unit": "511528"},
     ],
 )
 def test_overlap_filters_match_plain_python(api_server, overlaps_csv, query):
@@ -120,13 +138,17 @@ def test_overlap_filters_match_plain_python(api_server, overlaps_csv, query):
         theme=query.get("theme"),
         min_score=float(query.get("min_score", 0)),
         cross=query.get("cross_border_only") == "true",
+        relation=query.get("relation"),
+        level=query.get("level"),
     )
+    assert expected  # every query finds pairs on the bundled data
     got = api_server.get("/datasets/yibin/overlaps", limit=1000, **query).json()
     assert got["total"] == len(expected)
     pairs = [(i["site_a"], i["site_b"]) for i in got["items"]]
     assert sorted(pairs) == sorted((r["site_a"], r["site_b"]) for r in expected)
     scores = [i["score"] for i in got["items"]]
-    assert scores == sorted(scores, reverse=True)
+    scored = [x for x in scores if x is not None]
+    assert scores[: len(scored)] == sorted(scored, reverse=True)  # unscored pairs last
 
 
 def test_overlap_sort_pages_and_formats(api_server, overlaps_csv):
@@ -137,7 +159,7 @@ def test_overlap_sort_pages_and_formats(api_server, overlaps_csv):
     first = lines["features"][0]
     assert first["geometry"]["type"] == "LineString"
     assert lines["numberMatched"] == len(overlaps_csv)
-    sites = {r["site_id"]: r for r in read_reference_sites()}
+    sites = {r["site_id"]: r for r in bundled_records()}
     start = sites[first["properties"]["site_a"]]
     assert first["geometry"]["coordinates"][0] == pytest.approx(
         [float(start["lon"]), float(start["lat"])], abs=1e-6

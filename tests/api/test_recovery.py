@@ -26,7 +26,7 @@ def test_killed_server_fails_the_job_and_keeps_results(tmp_path):
         first.wait_dataset("yibin")
         before = first.get("/datasets/yibin/overlaps", limit=1000).json()
         with first.client() as client:
-            job = client.post("/datasets/yibin/analyze", json={"params": {"market_minutes": 5}})
+            job = client.post("/datasets/yibin/analyze", json={"params": {"reach_minutes": 5}})
         job_id = job.json()["job"]["id"]
         deadline = time.monotonic() + 60
         while first.get(f"/jobs/{job_id}").json()["progress"] == 0:

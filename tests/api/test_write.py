@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.api.conftest import read_csv, results_folder
-from tests.helpers import YIBIN, read_reference_sites
+from tests.helpers import YIBIN, bundled_site_count, read_reference_sites
 from tests.serving import TOKEN
 
 
@@ -56,7 +56,7 @@ def test_upload_is_analysed_in_a_job(api_server):
     assert job["progress"] == 1.0
     assert "overlaps" in job["timings"]
     detail = api_server.get("/datasets/yibin-2").json()
-    assert detail["counts"]["sites"] == len(read_reference_sites())
+    assert detail["counts"]["sites"] == bundled_site_count()
     assert detail["origin"] == "upload"
     first = api_server.get("/datasets/yibin/overlaps", limit=1000).json()
     again = api_server.get("/datasets/yibin-2/overlaps", limit=1000).json()
@@ -74,21 +74,23 @@ def test_upload_without_manifest_is_guessed(api_server, tmp_path):
     assert body["dataset_id"] == "plain-sites"
     assert any("guessed" in m for m in body["messages"])
     assert api_server.wait_job(body["job"]["id"])["status"] == "succeeded"
-    assert api_server.get("/datasets/plain-sites/sites").json()["total"] == 64
+    assert api_server.get("/datasets/plain-sites/sites").json()["total"] == len(
+        read_reference_sites()
+    )
 
 
 def test_reanalyse_with_params_then_delete(api_server):
     before = read_csv(results_folder(api_server.home, "yibin-2") / "overlaps.csv")
     with api_server.client() as client:
-        bad = client.post("/datasets/yibin-2/analyze", json={"params": {"market_minutes": -5}})
+        bad = client.post("/datasets/yibin-2/analyze", json={"params": {"reach_minutes": -5}})
         assert bad.status_code == 422
         assert bad.json()["message"] == (
-            "key 'market_minutes' in [params] is invalid: Input should be greater than 0"
+            "key 'reach_minutes' in [params] is invalid: Input should be greater than 0"
         )
         unknown = client.post("/datasets/yibin-2/analyze", json={"params": {"speed": 1}})
         assert unknown.status_code == 422
         assert "unknown parameter 'speed'" in unknown.json()["message"]
-        started = client.post("/datasets/yibin-2/analyze", json={"params": {"market_minutes": 15}})
+        started = client.post("/datasets/yibin-2/analyze", json={"params": {"reach_minutes": 15}})
         assert started.status_code == 202
         busy = client.post("/datasets/yibin-2/analyze", json={})
         assert busy.status_code == 409
@@ -96,11 +98,16 @@ def test_reanalyse_with_params_then_delete(api_server):
         assert client.delete("/datasets/yibin-2").status_code == 409
         job = api_server.wait_job(started.json()["job"]["id"])
         assert job["status"] == "succeeded"
-        assert job["params"] == {"market_minutes": 15}
-        expected = [r for r in before if float(r["distance"]) <= 15]
+        assert job["params"] == {"reach_minutes": 15}
+        # the reach bounds the search; a part and its whole are a pair at any distance
+        expected = [
+            r
+            for r in before
+            if float(r["distance"]) <= 15 or r["relation"] in ("component", "shared")
+        ]
         got = api_server.get("/datasets/yibin-2/overlaps", limit=1000).json()
         assert 0 < got["total"] == len(expected) < len(before)
-        assert api_server.get("/datasets/yibin-2").json()["parameters"]["market_minutes"] == 15
+        assert api_server.get("/datasets/yibin-2").json()["parameters"]["reach_minutes"] == 15
         folder = results_folder(api_server.home, "yibin-2").parent
         assert client.delete("/datasets/yibin-2").status_code == 204
     assert not folder.exists()

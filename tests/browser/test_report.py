@@ -53,12 +53,17 @@ def test_report_opens_offline_with_every_section_and_figure(yibin_out, watched):
     }
     assert all(width > 100 for _, width in sizes), sizes
     text = page.text_content("body")
-    # the bundled statistics are mostly illustrative: the report says so where they are used
+    # the bundled tourism statistics are illustrative: the report says so where they are used;
+    # the populations are the census figures, so the linkage carries no such mark
     assert "示意性数值（非官方统计）" in page.text_content("section#data_quality")
     assert "示意性数值" in page.text_content("section#efficiency")
-    assert "示意性数值" in page.text_content("section#linkage")
+    assert "示意性数值" not in page.text_content("section#linkage")
+    overlaps = page.text_content("section#overlaps")
+    assert "互补资源对" in overlaps
+    assert "跨界共有资源" in overlaps
+    assert "蜀南竹海：长宁县、江安县" in overlaps
     assert "清单中没有 [dem]" in page.text_content("section#terrain")
-    for words in ("蜀南竹海", "长宁县", "兴文县", "Gini", "market_minutes"):
+    for words in ("蜀南竹海", "长宁县", "兴文县", "Gini", "reach_minutes"):
         assert words in text, words
     watched.screenshot("report_yibin_zh.png")
     page.screenshot(path=str(watched.screenshot("report_yibin_zh_full.png")), full_page=True)

@@ -15,7 +15,18 @@ def test_bundled_manifest():
     assert ds.units.id == "adcode"
     assert ds.sites.coords == "wgs84"
     assert ds.params.border_tolerance_m == 100.0
-    assert set(ds.parts()) == {"sites", "units", "zones", "roads", "hubs", "stats"}
+    assert set(ds.parts()) == {
+        "sites",
+        "sites.2",
+        "units",
+        "markets",
+        "zones",
+        "roads",
+        "hubs",
+        "stats",
+    }
+    assert ds.more_sites[0].coords == "gcj02"  # the Shunan points as published
+    assert ds.units.levels == ["province", "prefecture"]
 
 
 def test_paths_relative_to_manifest_params_and_coords(tmp_path):

@@ -41,7 +41,7 @@ def test_per_unit_figures_draw_at_most_forty_units_of_three_thousand():
         geometry=[shapely.box(i, 0, i + 1, 1) for i in range(n)],
         crs=4326,
     )
-    pairs = pd.DataFrame({"unit_a": ids[:-1], "unit_b": ids[1:], "pairs": np.arange(1, n)})
+    pairs = pd.DataFrame({"unit_a": ids[:-1], "unit_b": ids[1:], "competing": np.arange(1, n)})
     scores = pd.DataFrame({"unit_id": ids, "ccr": np.linspace(0.1, 1, n), "bcc": 1.0})
     results = SimpleNamespace(units=units, overlap_unit_pairs=pairs, efficiency=scores)
     # uncapped, 3,000 units would ask for a 970-inch figure (and fail with bad_alloc)

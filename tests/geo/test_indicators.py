@@ -107,7 +107,8 @@ def test_yibin_bamboo_sea_cluster_spans_changning_and_jiangan():
     assert balance["units"] == 27
     assert 0 < balance["gini"] < 1
     table = results.unit_indicators.set_index("unit_id")
-    assert table["sites"].sum() == len(results.sites)
+    counted = table[["sites", "components", "facilities", "capacity"]].to_numpy().sum()
+    assert counted == (results.sites["unit_id"] != "").sum()  # each site in one count
     assert table["endowment"].sum() == pytest.approx(balance["endowment_total"])
 
 
@@ -142,13 +143,23 @@ def test_yibin_swot_reads_for_changning_and_xingwen():
 
     assert say(changning["strengths"][1], "en").startswith("best sites: 蜀南竹海 (5A)")
     assert say(changning["strengths"][1], "zh").startswith("代表性资源：蜀南竹海（5A级）")
-    threats = [say(t, "en") for t in xingwen["threats"]]
-    assert any("Gong County competes with 九丝城遗址" in t for t in threats)
-    competitor = next(t for t in xingwen["threats"] if t["other"] == "511526")  # Gong County
-    assert say(competitor, "zh").startswith("珙县的")
+    # the Bo culture of Xingwen and Gong is a heritage to develop together, never a threat
+    assert not any(t["other"] == "511526" for t in xingwen["threats"])  # Gong County
+    gong = units["511526"]
+    together = [say(o, "en") for o in gong["opportunities"] if o["fact"] == "complement"]
+    assert any(
+        "complements 九丝城遗址 in Xingwen County" in t and "bo_culture" in t for t in together
+    )
+    bo = next(o for o in gong["opportunities"] if o["fact"] == "complement")
+    assert say(bo, "zh").startswith("与兴文县的九丝城遗址互补")
+    competitor = xingwen["threats"][0]
+    assert say(competitor, "zh").startswith(f"{chinese[competitor['other']]}的")
     zone = swot["zones"][0]
-    assert "Changning County, Xingwen County" in say(zone["opportunities"][0], "en")
-    assert say(zone["opportunities"][0], "zh") == "应统一规划：该区跨越长宁县、兴文县"
+    # the Bamboo Sea's own points reach into Jiang'an: the zone spans three counties
+    assert "Jiang'an County, Changning County, Xingwen County" in say(
+        zone["opportunities"][0], "en"
+    )
+    assert say(zone["opportunities"][0], "zh") == "应统一规划：该区跨越江安县、长宁县、兴文县"
 
 
 def test_hdbscan_option_finds_the_dense_groups():

@@ -81,7 +81,7 @@ def test_layers_can_be_chosen(results):
         "Roads",
         "Tourism sites",
     ]
-    assert len(_overlays(build_map(results))) == 11  # every layer the run has, no hillshade
+    assert len(_overlays(build_map(results))) == 13  # every layer the run has, no hillshade
 
 
 @pytest.mark.parametrize(

@@ -115,6 +115,7 @@ def generate(folder: Path, n_sites: int, province: str | None) -> Path:
         '[sites]\npath = "sites.csv"\nid = "id"\nname = "name"\ncategory = "category"\n'
         'grade = "grade"\nlon = "lon"\nlat = "lat"\ncoords = "gcj02"\n'
         '[units]\npath = "units.gpkg"\nid = "adcode"\nname = "name"\ncoords = "gcj02"\n'
+        'levels = ["province", "city"]\n'
         "[params]\nreach_km = 10.0\ncluster_eps_km = 2.0\ndensity_cell_km = 5.0\n"
         "density_bandwidth_km = 20.0\n",
         encoding="utf-8",

@@ -16,7 +16,8 @@ Each pair gets one **relation**:
   by at least ``min_market_overlap``, at least one of them developed. Substitutes are two
   sites of the same kind (for kinds with a subject, such as museums or temples, only when
   they also share a theme), or of the same product family (similarity 0.8). Two public
-  visitor facilities of one kind compete only across a border.
+  visitor facilities of one kind compete only across a border, and not when both belong to
+  one scenic area (its operator's own layout).
 * ``complementary`` — different products that share a theme, two endowments of the same
   kind, or two sites of a kind with a subject but of other subjects that share at least 80 %
   of their market (a museum quarter): a joint product or route, never a threat.
@@ -36,9 +37,10 @@ Scores (0-100), for competing and complementary pairs:
 * w1..w4 — ``overlap_weights`` (default 1, 1, 1, 1).
 
 Competing pairs scoring at least ``group_min_score`` form overlap groups (connected
-components); the headline counts competing pairs at or above it. ``level`` is the border a
-cross-border pair crosses: the highest of the units' declared ``levels`` on which the two
-units differ, else the units' own level (county).
+components); the headline counts competing pairs at or above it. Competing and
+complementary pairs scoring below ``min_pair_score`` are not listed, only counted: noise is
+no finding. ``level`` is the border a cross-border pair crosses: the highest of the units'
+declared ``levels`` on which the two units differ, else the units' own level (county).
 """
 
 from __future__ import annotations
@@ -77,6 +79,7 @@ __all__ = [
     "COMPONENT",
     "RELATIONS",
     "SHARED",
+    "UNLISTED",
     "OverlapParams",
     "border_levels",
     "find_overlaps",
@@ -88,6 +91,8 @@ __all__ = [
 COMPETING, COMPLEMENTARY, COMPONENT, SHARED = "competing", "complementary", "component", "shared"
 #: Every relation, in the order the tables list them.
 RELATIONS = (COMPETING, COMPLEMENTARY, SHARED, COMPONENT)
+#: ``attrs`` key of the pairs table: pairs of each relation scoring below ``min_pair_score``.
+UNLISTED = "unlisted_below_min_pair_score"
 _FAMILY_SIMILARITY = 0.8
 _QUARTER_OVERLAP = 0.8
 
@@ -107,6 +112,13 @@ class OverlapParams(ParamModel):
     )
     group_min_score: float = Field(
         30.0, ge=0, le=100, description="competing pairs scoring this much are counted and grouped"
+    )
+    min_pair_score: float = Field(
+        5.0,
+        ge=0,
+        le=100,
+        description="competing and complementary pairs scoring less are not "
+        "listed (they are counted)",
     )
 
 
@@ -216,13 +228,12 @@ def border_levels(
     numpy.ndarray
         The level's name per pair; empty within one unit or for a site outside every unit.
     """
-    a, b = unit_a.astype(str).to_numpy(), unit_b.astype(str).to_numpy()
-    out = np.where((a != b) & (a != "") & (b != ""), level, "").astype(object)
-    table = units.set_index(units["unit_id"].astype(str))
+    ids = pd.Index(units["unit_id"].astype(str))
+    a, b = ids.get_indexer(unit_a.astype(str)), ids.get_indexer(unit_b.astype(str))
+    out = np.where((a != b) & (a >= 0) & (b >= 0), level, "").astype(object)
     for column in reversed(levels):  # bottom up: a higher level that differs wins
-        va = table[column].reindex(a).fillna("").to_numpy()
-        vb = table[column].reindex(b).fillna("").to_numpy()
-        out = np.where((out != "") & (va != vb), column, out)
+        code = pd.factorize(units[column].fillna("").astype(str))[0]
+        out = np.where((out != "") & (code[a] != code[b]), column, out)
     return out
 
 
@@ -321,7 +332,9 @@ def find_overlaps(
     -------
     pandas.DataFrame
         One row per pair (``site_a`` before ``site_b`` in file order): competing first, best
-        score first, then complementary, shared and component pairs.
+        score first, then complementary, shared and component pairs; competing and
+        complementary pairs scoring below ``min_pair_score`` are left out and counted in
+        ``attrs[UNLISTED]``.
     """
     by_road = travel_minutes is not None
     i, j, d = _candidates(sites, taxonomy, reach, travel_minutes)
@@ -332,21 +345,29 @@ def find_overlaps(
         else:
             lon, lat = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
             fd = GEOD.inv(lon[fi], lat[fi], lon[fj], lat[fj])[2] / 1000.0
-        codes = fi * len(sites) + fj
-        drop = np.isin(i * len(sites) + j, codes)
+        drop = np.isin(i * len(sites) + j, fi * len(sites) + fj)
         i, j, d = i[~drop], j[~drop], d[~drop]
     else:
         fd = np.zeros(0)
-    relation = _relations(sites, taxonomy, settings, weights, i, j)
-    keep = relation != ""
-    i, j, d, relation = i[keep], j[keep], d[keep], relation[keep]
-    i, j = np.concatenate([i, fi]), np.concatenate([j, fj])
-    d = np.concatenate([d, fd])
-    relation = np.concatenate([relation, fixed]).astype(object)
-    return _pair_table(
-        sites, units, taxonomy, settings, weights, i, j, d, relation,
-        by_road=by_road, grade_weights=grade_weights, levels=levels or [], level=level,
+    given = np.concatenate([np.full(len(i), "", dtype=object), fixed])
+    i, j, d = np.concatenate([i, fi]), np.concatenate([j, fj]), np.concatenate([d, fd])
+    facts = _pair_facts(sites, taxonomy, weights, i, j)
+    relation = np.where(given != "", given, _relations(sites, settings, facts, i, j))
+    score = _scores(sites, settings, facts, relation, i, j, grade_weights)
+    scored = (relation == COMPETING) | (relation == COMPLEMENTARY)
+    keep = (relation != "") & (~scored | (score >= settings.min_pair_score))
+    rows = np.flatnonzero(keep)
+    unlisted = {
+        r: int(((relation == r) & scored & ~keep).sum()) for r in (COMPETING, COMPLEMENTARY)
+    }
+    facts = {k: (v.iloc[rows].reset_index(drop=True) if isinstance(v, pd.Series) else v[rows])
+             for k, v in facts.items()}  # fmt: skip
+    pairs = _pair_table(
+        sites, units, settings, facts, i[rows], j[rows], d[rows], relation[rows], score[rows],
+        by_road=by_road, levels=levels or [], level=level,
     )  # fmt: skip
+    pairs.attrs[UNLISTED] = unlisted
+    return pairs
 
 
 def _pair_minutes(matrix: np.ndarray | sp.spmatrix, i: np.ndarray, j: np.ndarray) -> np.ndarray:
@@ -362,86 +383,111 @@ def _pair_minutes(matrix: np.ndarray | sp.spmatrix, i: np.ndarray, j: np.ndarray
     return np.minimum(there, back)
 
 
-def _kind_facts(
-    sites: gpd.GeoDataFrame, taxonomy: Taxonomy, i: np.ndarray, j: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Series, np.ndarray]:
-    """Compare kinds and themes: same kind, same family, needs a theme, shared, Jaccard."""
+def _pair_facts(
+    sites: gpd.GeoDataFrame,
+    taxonomy: Taxonomy,
+    weights: sp.csr_matrix,
+    i: np.ndarray,
+    j: np.ndarray,
+) -> dict[str, np.ndarray | pd.Series]:
+    """Compare each pair once: kinds, family, subject, shared themes, Jaccard, market overlap."""
     kind_code, kind_names = pd.factorize(sites["kind"])
     same_kind = (kind_code[i] == kind_code[j]) & (kind_names.take(kind_code[i]) != OTHER)
     family = sites["kind"].map({k: v.family for k, v in taxonomy.kinds.items()}).fillna("")
     fam = family.to_numpy(dtype=object)
-    same_family = ~same_kind & (fam[i] == fam[j]) & (fam[i] != "")
     by_theme = {k for k, v in taxonomy.kinds.items() if v.substitute == "theme"}
-    needs_theme = sites["kind"].isin(by_theme).to_numpy()[i]
     theme_text = sites["themes"].fillna("").astype(str).reset_index(drop=True)
     shared, jaccard = _shared_themes(theme_text, i, j)
-    return same_kind, same_family, needs_theme, shared, jaccard
+    return {
+        "same_kind": same_kind,
+        "same_family": ~same_kind & (fam[i] == fam[j]) & (fam[i] != ""),
+        "needs_theme": sites["kind"].isin(by_theme).to_numpy()[i],
+        "shared": shared,
+        "jaccard": jaccard,
+        "overlap": market_overlap(weights, i, j),
+    }
 
 
 def _relations(
     sites: gpd.GeoDataFrame,
-    taxonomy: Taxonomy,
     settings: OverlapParams,
-    weights: sp.csr_matrix,
+    facts: dict[str, np.ndarray | pd.Series],
     i: np.ndarray,
     j: np.ndarray,
 ) -> np.ndarray:
     """Give each candidate pair its relation (empty: not related enough to report)."""
-    same_kind, same_family, needs_theme, _, jaccard = _kind_facts(sites, taxonomy, i, j)
+    same_kind, jaccard, overlap = facts["same_kind"], facts["jaccard"], facts["overlap"]
     role = sites["role"].to_numpy(dtype=object)
     developed = (sites["origin"] == DEVELOPED).to_numpy()
     unit = sites["unit_id"].astype(str).to_numpy()
-    overlap = market_overlap(weights, i, j)
     facility = (role[i] == FACILITY) | (role[j] == FACILITY)
-    substitutes = (same_kind & (~needs_theme | (jaccard > 0))) | same_family
+    substitutes = (same_kind & (~facts["needs_theme"] | (jaccard > 0))) | facts["same_family"]
     markets_meet = overlap >= settings.min_market_overlap
+    parent = sites["parent"].fillna("").astype(str).to_numpy()
+    one_scene = (parent[i] == parent[j]) & (parent[i] != "")  # one operator's own layout
     competing = np.where(
         facility,
-        same_kind & (role[i] == role[j]) & (unit[i] != unit[j]) & markets_meet,
+        same_kind & (role[i] == role[j]) & (unit[i] != unit[j]) & markets_meet & ~one_scene,
         substitutes & markets_meet & (developed[i] | developed[j]),
     )
     # two museums of other subjects that share most of their market: a museum quarter
-    quarter = same_kind & needs_theme & (jaccard == 0) & (overlap >= _QUARTER_OVERLAP)
+    quarter = same_kind & facts["needs_theme"] & (jaccard == 0) & (overlap >= _QUARTER_OVERLAP)
     endowments = substitutes & ~developed[i] & ~developed[j]
     # substitutes with separate markets are neither rivals nor a joint product
     complementary = ~facility & ~competing & (((jaccard > 0) & ~substitutes) | quarter | endowments)
     return np.where(competing, COMPETING, np.where(complementary, COMPLEMENTARY, "")).astype(object)
 
 
+def _scores(
+    sites: gpd.GeoDataFrame,
+    settings: OverlapParams,
+    facts: dict[str, np.ndarray | pd.Series],
+    relation: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    grade_weights: list[float] | tuple[float, ...],
+) -> np.ndarray:
+    """Score competing and complementary pairs 0-100 (NaN for the others); keep the terms."""
+    grades = sites["a_grade"].to_numpy(dtype=float)
+    graded = (grades[i] >= 1) & (grades[j] >= 1)
+    facts["grade_similarity"] = np.where(graded, 1.0 - np.abs(grades[i] - grades[j]) / 5.0, 1.0)
+    facts["importance"] = np.sqrt(
+        _importance(grades[i], grade_weights) * _importance(grades[j], grade_weights)
+    )
+    jaccard = facts["jaccard"]
+    similarity = np.where(
+        facts["same_kind"], 1.0, np.where(facts["same_family"], _FAMILY_SIMILARITY, jaccard)
+    )
+    facts["similarity"] = similarity
+    w1, w2, w3, w4 = settings.overlap_weights
+    scored = (relation == COMPETING) | (relation == COMPLEMENTARY)
+    return np.where(
+        scored,
+        100.0
+        * similarity**w1
+        * facts["overlap"] ** w2
+        * facts["grade_similarity"] ** w3
+        * facts["importance"] ** w4,
+        np.nan,
+    )
+
+
 def _pair_table(
     sites: gpd.GeoDataFrame,
     units: gpd.GeoDataFrame,
-    taxonomy: Taxonomy,
     settings: OverlapParams,
-    weights: sp.csr_matrix,
+    facts: dict[str, np.ndarray | pd.Series],
     i: np.ndarray,
     j: np.ndarray,
     d: np.ndarray,
     relation: np.ndarray,
+    score: np.ndarray,
     *,
     by_road: bool,
-    grade_weights: list[float] | tuple[float, ...],
     levels: list[str],
     level: str,
 ) -> pd.DataFrame:
     """Build the pairs' table: facts, scores, level and explanation."""
-    same_kind, same_family, _, shared, jaccard = _kind_facts(sites, taxonomy, i, j)
-    grades = sites["a_grade"].to_numpy(dtype=float)
-    graded = (grades[i] >= 1) & (grades[j] >= 1)
-    grade_similarity = np.where(graded, 1.0 - np.abs(grades[i] - grades[j]) / 5.0, 1.0)
-    importance = np.sqrt(
-        _importance(grades[i], grade_weights) * _importance(grades[j], grade_weights)
-    )
-    overlap = market_overlap(weights, i, j)
-    similarity = np.where(same_kind, 1.0, np.where(same_family, _FAMILY_SIMILARITY, jaccard))
-    similarity = np.where((relation == COMPLEMENTARY) & (similarity == 0), jaccard, similarity)
-    w1, w2, w3, w4 = settings.overlap_weights
-    scored = (relation == COMPETING) | (relation == COMPLEMENTARY)
-    score = np.where(
-        scored,
-        100.0 * similarity**w1 * overlap**w2 * grade_similarity**w3 * importance**w4,
-        np.nan,
-    )
 
     def at(column: str, rows: np.ndarray) -> pd.Series:  # taken without leaving Arrow
         return pd.Series(sites[column].array.take(rows))
@@ -460,14 +506,14 @@ def _pair_table(
             "kind_b": at("kind", j),
             "origin_a": at("origin", i),
             "origin_b": at("origin", j),
-            "shared_kind": kind_a.where(same_kind, ""),
-            "shared_themes": shared.reset_index(drop=True),
+            "shared_kind": kind_a.where(facts["same_kind"], ""),
+            "shared_themes": facts["shared"],
             "distance": np.round(d, 3),
             "distance_unit": "min" if by_road else "km",
-            "similarity": np.round(similarity, 4),
-            "market_overlap": np.round(overlap, 4),
-            "grade_similarity": np.round(grade_similarity, 4),
-            "importance": np.round(importance, 4),
+            "similarity": np.round(facts["similarity"], 4),
+            "market_overlap": np.round(facts["overlap"], 4),
+            "grade_similarity": np.round(facts["grade_similarity"], 4),
+            "importance": np.round(facts["importance"], 4),
             "score": np.round(score, 2),
         }
     )

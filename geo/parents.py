@@ -35,6 +35,9 @@ from geo.taxonomy import ATTRACTION, OTHER, explode_themes
 __all__ = ["ParentParams", "find_parents", "inherit_kinds"]
 
 _MIN_PARENT_NAME = 2
+_MIN_PART_NAME = 2  # "蜀南竹海忘忧谷": the part's own name has two characters at least
+_DIGIT = "^[0-9０-９一二三四五六七八九十]"
+_NUMBERED = "[0-9０-９]$"
 _MAX_CHAIN = 8
 
 
@@ -61,7 +64,9 @@ def _by_name(sites: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray, km: floa
     names = sites["name"].fillna("").astype(str).str.strip()
     _, cores = name_cores(names, frozenset())  # "五粮液旅游景区" is named 五粮液
     first_row = pd.Series(np.arange(len(names)), index=cores.to_numpy()).groupby(level=0).first()
-    first_row = first_row[first_row.index.str.len() >= _MIN_PARENT_NAME]
+    first_row = first_row[
+        (first_row.index.str.len() >= _MIN_PARENT_NAME) & ~first_row.index.str.contains(_NUMBERED)
+    ]  # "景点12" is not named after "景点1"
     parent = np.full(len(names), -1, np.int64)
     if first_row.empty or km <= 0:
         return parent
@@ -69,11 +74,17 @@ def _by_name(sites: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray, km: floa
     size = pc.utf8_length(column).to_numpy()
     values = pa.array(first_row.index.tolist(), pa.large_string())
     for n in sorted(set(first_row.index.str.len()), reverse=True):
-        todo = (parent < 0) & (size > n)
+        todo = (parent < 0) & (size >= n + _MIN_PART_NAME)
         if not todo.any():
             continue
         head = pc.utf8_slice_codeunits(column, 0, n)
-        hit = pc.is_in(head, value_set=values).to_numpy(zero_copy_only=False) & todo
+        rest = pc.utf8_slice_codeunits(column, n, n + 1)
+        hit = (
+            pc.and_(
+                pc.is_in(head, value_set=values), pc.invert(pc.match_substring_regex(rest, _DIGIT))
+            ).to_numpy(zero_copy_only=False)
+            & todo
+        )
         rows = np.flatnonzero(hit)
         if not len(rows):
             continue
@@ -111,21 +122,28 @@ def _by_place(
     if km <= 0 or not len(hosts):
         return parent
     area = sites["area_km2"].to_numpy(dtype=float) if "area_km2" in sites else np.zeros(len(sites))
-    radius = np.sqrt(np.nan_to_num(area[hosts], nan=0.0) / np.pi) + km
+    radius = np.sqrt(np.nan_to_num(area, nan=0.0) / np.pi) + km  # per site, km
     xyz = unit_sphere_xyz(lon, lat)
-    tree = cKDTree(xyz[attraction])
     guests = np.flatnonzero(attraction)
-    found = tree.query_ball_point(xyz[hosts], _chord(radius))
-    host_rows = np.repeat(hosts, [len(f) for f in found])
-    guest_rows = guests[np.concatenate(found).astype(np.int64)] if len(host_rows) else host_rows
-    keep = (grade[guest_rows] < grade[host_rows]) & (guest_rows != host_rows)
+    tree = cKDTree(xyz[guests])
+    # points within km of each other in one C call; the few hosts with an area on their own
+    near = tree.query_pairs(_chord(km), output_type="ndarray")
+    a, b = guests[near[:, 0]], guests[near[:, 1]]
+    host_rows, guest_rows = np.concatenate([a, b]), np.concatenate([b, a])
+    wide = hosts[radius[hosts] > km]
+    if len(wide):
+        found = tree.query_ball_point(xyz[wide], _chord(radius[wide]))
+        host_rows = np.concatenate([host_rows, np.repeat(wide, [len(f) for f in found])])
+        guest_rows = np.concatenate([guest_rows, guests[np.concatenate(found).astype(np.int64)]])
+    keep = (grade[host_rows] >= 1) & (grade[guest_rows] < grade[host_rows])
+    keep &= guest_rows != host_rows
     host_rows, guest_rows = host_rows[keep], guest_rows[keep]
     if not len(host_rows):
         return parent
     related = _related(sites, host_rows, guest_rows)
     host_rows, guest_rows = host_rows[related], guest_rows[related]
     metres = GEOD.inv(lon[guest_rows], lat[guest_rows], lon[host_rows], lat[host_rows])[2]
-    inside = metres <= radius[np.searchsorted(hosts, host_rows)] * 1000
+    inside = metres <= radius[host_rows] * 1000
     best = pd.DataFrame(
         {"guest": guest_rows, "host": host_rows, "grade": -grade[host_rows], "m": metres}
     )[inside].sort_values(["guest", "grade", "m"], kind="stable")

@@ -11,6 +11,7 @@ from geo.diagnostics import RunWarning
 from geo.markets import MarketParams
 from geo.overlap_summary import overlap_indicators
 from geo.overlaps import (
+    UNLISTED,
     OverlapParams,
     find_overlaps,
     overlap_groups,
@@ -79,6 +80,7 @@ class Overlaps(Stage):
             levels=part.levels,
             level=part.level,
         )
+        unlisted = pairs.attrs.get(UNLISTED, {})
         groups, pairs["group_id"] = overlap_groups(pairs, sites, params.group_min_score)
         unit_pairs = unit_pair_summary(pairs)
         warnings = []
@@ -96,6 +98,7 @@ class Overlaps(Stage):
             settings=params,
             shared=ctx.get("shared_resources"),
         )
+        summary["unlisted_below_min_pair_score"] = unlisted
         outputs = {
             "overlaps": pairs,
             "overlap_groups": groups,

@@ -301,6 +301,7 @@ PARAMETERS_ZH: dict[str, str] = {
     "circuity": "道路距离与直线距离之比（估计值）",
     "overlap_weights": "评分中相似度、市场重叠、等级相似度、重要性的指数",
     "group_min_score": "评分达到此值的竞争点对计入重复建设并参与分组",
+    "min_pair_score": "评分低于此值的竞争与互补点对不列出（只计数）",
     "component_km": (
         "与同类型或同主题的更高等级景区相距此距离内（超出其面积）的资源点视为其组成部分；0 为关闭"
     ),
@@ -519,6 +520,7 @@ LEVEL_WORDS: dict[str, tuple[str, str]] = {
     "county": ("跨县（区）界", "across a county border"),
     "district": ("跨区界", "across a district border"),
     "prefecture": ("跨市（州）界", "across a prefecture border"),
+    "city": ("跨市界", "across a city border"),
     "province": ("跨省界", "across a province border"),
     "country": ("跨国界", "across a national border"),
     "parish": ("跨堂区界", "across a parish border"),
@@ -647,7 +649,7 @@ def _where(pairs: pd.DataFrame, units: pd.DataFrame, lang: str) -> pa.Array:
     ua = _texts(pairs["unit_a"].astype(str).map(names).fillna(outside))
     ub = _texts(pairs["unit_b"].astype(str).map(names).fillna(outside))
     level = pairs["level"].fillna("").astype(str)
-    crossed = _texts(level.map(lambda v: level_words(v, lang) if v else ""))
+    crossed = _texts(level.map({v: level_words(v, lang) if v else "" for v in level.unique()}))
     cross = pairs["cross_border"].to_numpy(bool)
     if lang == "zh":
         return _either(cross, _join(crossed, "（", ua, "—", ub, "）"), _join("同在", ua))

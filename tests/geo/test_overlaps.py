@@ -243,6 +243,25 @@ def test_a_two_province_twin_is_one_shared_resource_of_both_units():
     assert len(merged) == 1
 
 
+def test_visitor_facilities_compete_across_a_border_unless_one_scene_runs_both():
+    rows = [
+        ("v1", "甲游客中心", "", "游客中心", 0, "", "A", 105.04, 28.0),
+        ("v2", "乙游客中心", "", "游客中心", 0, "", "B", 105.06, 28.0),  # across the border
+        ("v3", "丙游客中心", "", "游客中心", 0, "", "A", 105.03, 28.0),  # same unit as v1
+    ]
+    apart = _overlaps(_sites(rows))
+    assert set(zip(apart["site_a"], apart["site_b"], apart["relation"], strict=True)) == {
+        ("v1", "v2", "competing"),
+        ("v2", "v3", "competing"),
+    }
+    park = ("p", "甲溶洞", "", "溶洞", 4, "", "A", 105.045, 28.01)
+    one_park = _overlaps(_sites([*rows, park], parents={"v1": "p", "v2": "p"}))
+    # the park's two visitor centres are its operator's own layout; the third is a rival
+    assert set(zip(one_park["site_a"], one_park["site_b"], one_park["relation"], strict=True)) == {
+        ("v2", "v3", "competing")
+    }
+
+
 def test_road_mode_uses_the_faster_direction_and_the_reach():
     sites = SITES.iloc[:2].reset_index(drop=True)  # the two hot springs
     minutes = np.array([[0.0, 50.0], [20.0, 0.0]])  # a -> b slow, b -> a fast
@@ -356,6 +375,9 @@ def test_yibin_relations_read_as_a_planner_would(yibin):
     assert {("YB002", "YB003"), ("YB002", "YB004")} <= set(
         zip(involved["site_a"], involved["site_b"], strict=True)
     )
+    # the park's own ticket offices and stops on both sides of a county line are one layout
+    shunan = pairs["site_a"].str.startswith("SN") & pairs["site_b"].str.startswith("SN")
+    assert not (shunan & (pairs["relation"] == "competing")).any()
     # hotels, restaurants and toilets are capacity: never paired
     capacity = sites.index[sites["role"] == "capacity"]
     assert len(capacity) > 50

@@ -40,11 +40,13 @@ def test_parents_declared_named_and_placed():
             ("t", "石海宾馆", "hotel", "", 0, "capacity", "", 105.0001, 28.0),
             ("u", "某亭", "other", "", 0, "attraction", "r", 105.05, 28.001),  # part of a part
             ("v", "无名", "other", "", 0, "attraction", "zz", 105.3, 28.0),  # unknown parent
+            ("w", "景点1", "other", "", 0, "attraction", "", 105.4, 28.0),
+            ("x", "景点12", "other", "", 0, "attraction", "", 105.4, 28.001),  # a number
         ]
     )
     parent, source, warnings = find_parents(sites, ParentParams())
-    assert parent.tolist() == ["", "p", "p", "", "", "p", ""]
-    assert source.tolist() == ["", "place", "name", "", "", "declared", ""]
+    assert parent.tolist() == ["", "p", "p", "", "", "p", "", "", ""]
+    assert source.tolist() == ["", "place", "name", "", "", "declared", "", "", ""]
     assert warnings[0].code == "parent_unknown"
     assert warnings[0].facts["n"] == 1
     # s is 2 km away: beyond component_km (1 km) of the 4A area
@@ -173,3 +175,17 @@ def test_levels_must_name_columns_of_the_units(tmp_path):
     assert isinstance(part, UnitsPart)
     with pytest.raises(DatasetError, match=r"names the column 'province' \(levels/focus\)"):
         load_units(part)
+
+
+def test_a_large_scenic_area_holds_the_sites_within_its_extent():
+    sites = _sites(
+        [
+            ("big", "某森林公园", "forest_park", "forest", 5, "attraction", "", 105.0, 28.0),
+            ("in", "某林场", "forest_park", "forest", 0, "attraction", "", 105.026, 28.0),
+            ("out", "某林区", "forest_park", "forest", 0, "attraction", "", 105.04, 28.0),
+        ]
+    ).assign(area_km2=[4 * np.pi, np.nan, np.nan])  # a 2 km radius, plus component_km = 1
+    parent, source, _ = find_parents(sites, ParentParams())
+    # 2.55 km (inside 3 km) and 3.93 km away (outside)
+    assert parent.tolist() == ["", "big", ""]
+    assert source.tolist() == ["", "place", ""]

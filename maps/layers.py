@@ -118,7 +118,13 @@ def zones_layer(results: Results, w: Words, lang: str) -> tuple[folium.GeoJson, 
 
 
 def _pair_lines(
-    results: Results, pairs: gpd.GeoDataFrame, lang: str, name: str, style: dict[str, Any]
+    results: Results,
+    pairs: gpd.GeoDataFrame,
+    lang: str,
+    name: str,
+    style: dict[str, Any],
+    *,
+    show: bool,
 ) -> folium.GeoJson:
     pairs = pairs.assign(explanation=results.explain(pairs, lang))
     return folium.GeoJson(
@@ -126,6 +132,7 @@ def _pair_lines(
         name=name,
         style_function=lambda f: style,
         tooltip=_tooltip(["explanation"], [""]),
+        show=show,
     )
 
 
@@ -169,7 +176,9 @@ def overlap_pairs_layer(results: Results, w: Words, lang: str) -> list[tuple[Any
         legend = _swatch(colour, label, "line")
         if len(chosen) > len(shown):
             legend += _shown_of(w["strongest"], len(shown), len(chosen))
-        made.append((_pair_lines(results, shown, lang, label, style), legend))
+        # complementary pairs are many and a second reading: off until asked for
+        layer = _pair_lines(results, shown, lang, label, style, show=relation == "shared")
+        made.append((layer, legend))
     return made or None
 
 

@@ -83,6 +83,7 @@ __all__ = [
     "OverlapParams",
     "border_levels",
     "find_overlaps",
+    "group_levels",
     "overlap_groups",
     "overlap_lines",
     "unit_pair_summary",
@@ -234,6 +235,38 @@ def border_levels(
     for column in reversed(levels):  # bottom up: a higher level that differs wins
         code = pd.factorize(units[column].fillna("").astype(str))[0]
         out = np.where((out != "") & (code[a] != code[b]), column, out)
+    return out
+
+
+def group_levels(
+    members: pd.Series, units: pd.DataFrame, levels: list[str], level: str
+) -> np.ndarray:
+    """Name the border a group of units spans (a cluster): the highest level they differ on.
+
+    Parameters
+    ----------
+    members
+        Each group's unit ids, ``;``-joined (``unit:share`` items are read as ``unit``).
+    units
+        Units with ``unit_id`` and the ``levels`` columns.
+    levels, level
+        As for :func:`border_levels`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The level's name per group; empty for a group within one unit.
+    """
+    ids = explode_themes(members.fillna("").astype(str).reset_index(drop=True), ";")
+    ids = ids.str.split(":").str[0]
+    frame = pd.DataFrame({"group": ids.index.to_numpy(), "unit": ids.to_numpy()})
+    frame = frame.merge(units.assign(unit=units["unit_id"].astype(str)), on="unit", how="inner")
+    out = np.full(len(members), "", dtype=object)
+    spans = frame.groupby("group")["unit"].nunique()
+    out[spans.index[spans > 1].to_numpy()] = level
+    for column in reversed(levels):  # bottom up: a higher level that differs wins
+        differ = frame.groupby("group")[column].nunique()
+        out[differ.index[differ > 1].to_numpy()] = column
     return out
 
 

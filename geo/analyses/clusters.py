@@ -18,6 +18,7 @@ from geo.clusters import (
     radius_check,
 )
 from geo.diagnostics import RunWarning
+from geo.overlaps import group_levels
 from geo.taxonomy import ATTRACTION
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class Clusters(Stage):
 
     name = "clusters"
     section = "clusters"
-    needs = ("sites",)
+    needs = ("sites", "units")
     params = (ClusterParams,)
     background = True
     outputs = (
@@ -70,6 +71,8 @@ class Clusters(Stage):
             )
         labels = cluster_sites(sites, params, travel_minutes=minutes)
         clusters = describe_clusters(sites, labels, params, zones=ctx.get("zones"))
+        part = ctx.dataset.units
+        clusters["level"] = group_levels(clusters["units"], ctx["units"], part.levels, part.level)
         distance = cluster_distance(params, minutes)
         warnings = []
         if params.cluster_method == "dbscan" and (

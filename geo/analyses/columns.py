@@ -97,6 +97,7 @@ CLUSTER_COLUMNS: dict[str, tuple[type, str]] = {
     "units": (str, "units with their shares of the quality, 'unit:share' ';'-joined"),
     "n_units": (int, "number of units"),
     "cross_border_index": (float, "normalised entropy of the units' grade-weighted shares, 0–1"),
+    "level": (str, "highest border level the member units span (empty: one unit)"),
     "kinds": (str, "most common kinds, ';'-joined"),
     "themes": (str, "most common themes, ';'-joined"),
     "zone_shares": (str, "share of the cluster's sites inside each zone, 'zone:share' ';'-joined"),

@@ -12,7 +12,13 @@ import shapely
 from geo.dataset import load_dataset
 from geo.dedupe import find_record_duplicates, name_key
 from geo.markets import market_weights
-from geo.overlaps import OverlapParams, find_overlaps, overlap_groups, unit_pair_summary
+from geo.overlaps import (
+    OverlapParams,
+    find_overlaps,
+    group_levels,
+    overlap_groups,
+    unit_pair_summary,
+)
 from geo.pipeline import run_pipeline
 from geo.taxonomy import classify_sites, load_taxonomy
 from tests.geo.test_network import parallel_km
@@ -283,6 +289,19 @@ def test_road_mode_uses_the_faster_direction_and_the_reach():
     assert beyond.empty
 
 
+def test_a_group_of_units_spans_the_highest_level_they_differ_on():
+    units = pd.DataFrame(
+        {
+            "unit_id": ["a1", "a2", "b1", "c1"],
+            "province": ["P", "P", "P", "Q"],
+            "prefecture": ["X", "X", "Y", "Z"],
+        }
+    )
+    members = pd.Series(["a1:0.6;a2:0.4", "a1:0.5;b1:0.5", "a2:0.9;c1:0.1", "b1:1.0", ""])
+    got = group_levels(members, units, ["province", "prefecture"], "county")
+    assert got.tolist() == ["county", "prefecture", "province", "", ""]
+
+
 def test_weights_are_exponents():
     settings = OverlapParams(overlap_weights=[1.0, 2.0, 0.0, 0.0])
     pairs = _overlaps(SITES, settings=settings).set_index(["site_a", "site_b"])
@@ -382,6 +401,11 @@ def test_yibin_relations_read_as_a_planner_would(yibin):
     capacity = sites.index[sites["role"] == "capacity"]
     assert len(capacity) > 50
     assert not (pairs["site_a"].isin(capacity) | pairs["site_b"].isin(capacity)).any()
+    # every cluster across a border says which: Yibin's span county and prefecture lines
+    across = yibin.clusters[yibin.clusters["n_units"] > 1]
+    assert len(across)
+    assert set(across["level"]) <= {"county", "prefecture", "province"}
+    assert (yibin.clusters.loc[yibin.clusters["n_units"] <= 1, "level"] == "").all()
     # the strongest duplicated construction: two 4A liquor products 16 minutes apart
     competing = pairs[pairs["relation"] == "competing"]
     assert tuple(competing.iloc[0][["site_a", "site_b"]]) == ("YB039", "YB042")

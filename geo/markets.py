@@ -35,8 +35,8 @@ from pydantic import Field
 from scipy.spatial import cKDTree
 
 from geo.analyses.base import ParamModel
-from geo.coords import EARTH_RADIUS_M, GEOD, WGS84
-from geo.dedupe import unit_sphere_xyz
+from geo.coords import GEOD, WGS84
+from geo.dedupe import search_chord_m, unit_sphere_xyz
 
 __all__ = ["MARKET_HALVES", "MarketParams", "market_overlap", "market_points", "market_weights"]
 
@@ -135,7 +135,7 @@ def market_weights(
     else:
         lon, lat = sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy()
         plon, plat = points.geometry.x.to_numpy(), points.geometry.y.to_numpy()
-        chord = 2 * EARTH_RADIUS_M * np.sin(reach * 1000 / (2 * EARTH_RADIUS_M)) * 1.005
+        chord = search_chord_m(reach)
         # few market points, many sites: one ball per market point over a tree of the sites
         found = cKDTree(unit_sphere_xyz(lon, lat)).query_ball_point(
             unit_sphere_xyz(plon, plat), chord, workers=-1

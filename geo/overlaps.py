@@ -57,8 +57,8 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from geo.analyses.base import ParamModel
-from geo.coords import EARTH_RADIUS_M, GEOD, WGS84
-from geo.dedupe import unit_sphere_xyz
+from geo.coords import GEOD, WGS84
+from geo.dedupe import search_chord_m, unit_sphere_xyz
 from geo.grouping import join_groups
 from geo.i18n import explain_pairs
 from geo.markets import market_overlap
@@ -71,6 +71,7 @@ from geo.taxonomy import (
     OTHER,
     Taxonomy,
     explode_themes,
+    shared_themes,
 )
 
 __all__ = [
@@ -155,8 +156,7 @@ def _pairs_geodesic(
     lon: np.ndarray, lat: np.ndarray, groups: dict[str, np.ndarray], cutoff_km: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     xyz = unit_sphere_xyz(lon, lat)
-    # the sphere is within 0.5 % of the ellipsoid: search a little wider, then measure exactly
-    chord = 2 * EARTH_RADIUS_M * np.sin(cutoff_km * 1000 / (2 * EARTH_RADIUS_M)) * 1.005
+    chord = search_chord_m(cutoff_km)  # a little wider than the ellipsoid: measured below
     found = []
     for rows in groups.values():
         tree = cKDTree(xyz[rows], balanced_tree=False, compact_nodes=False)
@@ -171,41 +171,6 @@ def _pairs_geodesic(
     km = GEOD.inv(lon[i], lat[i], lon[j], lat[j])[2] / 1000.0
     keep = km <= cutoff_km
     return i[keep], j[keep], km[keep]
-
-
-def _shared_themes(
-    theme_text: pd.Series, i: np.ndarray, j: np.ndarray
-) -> tuple[pd.Series, np.ndarray]:
-    """Return the themes each pair shares (sorted, ``;``-joined) and their Jaccard index.
-
-    Theme sets are bit masks (one bit per theme, in as many 64-bit words as needed), so the
-    intersection of two million pairs is a vectorised ``and``.
-    """
-    exploded = explode_themes(theme_text)
-    vocabulary = np.sort(exploded.unique()).astype(object)
-    if not len(vocabulary) or not len(i):
-        return pd.Series("", index=range(len(i)), dtype="str"), np.zeros(len(i))
-    bit = np.searchsorted(vocabulary, exploded.to_numpy(dtype=object))
-    masks = np.zeros((len(theme_text), (len(vocabulary) + 63) // 64), np.uint64)
-    np.bitwise_or.at(
-        masks,
-        (exploded.index.to_numpy(), bit // 64),
-        np.left_shift(np.uint64(1), (bit % 64).astype(np.uint64)),
-    )
-    common = masks[i] & masks[j]
-    inter = np.bitwise_count(common).sum(axis=1)
-    union = np.bitwise_count(masks[i] | masks[j]).sum(axis=1)
-    jaccard = np.divide(inter, union, out=np.zeros(len(i)), where=union > 0)
-    some = np.flatnonzero(inter)  # most pairs share no theme: words only for the others
-    patterns, which = np.unique(common[some], axis=0, return_inverse=True)
-    bits = np.arange(len(vocabulary))
-    words = [""]
-    for row in patterns:  # one per distinct intersection: few
-        present = (row[bits // 64] >> (bits % 64).astype(np.uint64)) & np.uint64(1)
-        words.append(";".join(vocabulary[present.astype(bool)]))
-    pattern = np.zeros(len(i), np.int64)
-    pattern[some] = which.ravel() + 1
-    return pd.Series(pd.array(words, dtype="str").take(pattern)), jaccard
 
 
 def border_levels(
@@ -430,7 +395,7 @@ def _pair_facts(
     fam = family.to_numpy(dtype=object)
     by_theme = {k for k, v in taxonomy.kinds.items() if v.substitute == "theme"}
     theme_text = sites["themes"].fillna("").astype(str).reset_index(drop=True)
-    shared, jaccard = _shared_themes(theme_text, i, j)
+    shared, jaccard = shared_themes(theme_text, i, j)
     return {
         "same_kind": same_kind,
         "same_family": ~same_kind & (fam[i] == fam[j]) & (fam[i] != ""),

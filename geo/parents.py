@@ -26,11 +26,11 @@ from pydantic import Field
 from scipy.spatial import cKDTree
 
 from geo.analyses.base import ParamModel
-from geo.coords import EARTH_RADIUS_M, GEOD
-from geo.dedupe import unit_sphere_xyz
+from geo.coords import GEOD
+from geo.dedupe import search_chord_m, unit_sphere_xyz
 from geo.diagnostics import RunWarning
 from geo.names import name_cores
-from geo.taxonomy import ATTRACTION, OTHER, explode_themes
+from geo.taxonomy import ATTRACTION, OTHER, shared_themes
 
 __all__ = ["ParentParams", "find_parents", "inherit_kinds"]
 
@@ -53,10 +53,6 @@ class ParentParams(ParamModel):
     component_name_km: float = Field(
         10.0, ge=0, description="a site named after another site this close is part of it"
     )
-
-
-def _chord(km: np.ndarray | float) -> np.ndarray | float:
-    return 2 * EARTH_RADIUS_M * np.sin(np.asarray(km) * 1000 / (2 * EARTH_RADIUS_M)) * 1.005
 
 
 def _by_name(sites: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray, km: float) -> np.ndarray:
@@ -97,19 +93,10 @@ def _by_name(sites: gpd.GeoDataFrame, lon: np.ndarray, lat: np.ndarray, km: floa
 
 
 def _related(sites: gpd.GeoDataFrame, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Whether each pair of rows has the same kind or a theme in common (one join, no loop)."""
+    """Whether each pair of rows has the same kind or a theme in common."""
     kinds = pd.factorize(sites["kind"])[0]
-    same = kinds[a] == kinds[b]
-    exploded = explode_themes(sites["themes"].fillna("").astype(str).reset_index(drop=True))
-    if exploded.empty:
-        return same
-    by_row = pd.DataFrame({"row": exploded.index.to_numpy(), "theme": exploded.to_numpy()})
-    pairs = pd.DataFrame({"pair": np.arange(len(a)), "a": a, "b": b})
-    left = pairs.merge(by_row, left_on="a", right_on="row")[["pair", "b", "theme"]]
-    both = left.merge(by_row, left_on=["b", "theme"], right_on=["row", "theme"])
-    shared = np.zeros(len(a), bool)
-    shared[both["pair"].to_numpy()] = True
-    return same | shared
+    themes = sites["themes"].fillna("").astype(str).reset_index(drop=True)
+    return (kinds[a] == kinds[b]) | (shared_themes(themes, a, b)[1] > 0)
 
 
 def _by_place(
@@ -127,12 +114,12 @@ def _by_place(
     guests = np.flatnonzero(attraction)
     tree = cKDTree(xyz[guests])
     # points within km of each other in one C call; the few hosts with an area on their own
-    near = tree.query_pairs(_chord(km), output_type="ndarray")
+    near = tree.query_pairs(search_chord_m(km), output_type="ndarray")
     a, b = guests[near[:, 0]], guests[near[:, 1]]
     host_rows, guest_rows = np.concatenate([a, b]), np.concatenate([b, a])
     wide = hosts[radius[hosts] > km]
     if len(wide):
-        found = tree.query_ball_point(xyz[wide], _chord(radius[wide]))
+        found = tree.query_ball_point(xyz[wide], search_chord_m(radius[wide]))
         host_rows = np.concatenate([host_rows, np.repeat(wide, [len(f) for f in found])])
         guest_rows = np.concatenate([guest_rows, guests[np.concatenate(found).astype(np.int64)]])
     keep = (grade[host_rows] >= 1) & (grade[guest_rows] < grade[host_rows])

@@ -50,6 +50,7 @@ __all__ = [
     "may_hold_keywords",
     "parse_a_grade",
     "parse_a_grades",
+    "shared_themes",
     "site_origins",
     "split_themes",
     "unclassified_warning",
@@ -240,6 +241,53 @@ def explode_themes(texts: pd.Series, separator: str = _THEME_SPLIT.pattern) -> p
     rows = pc.list_parent_indices(lists).to_numpy()
     values = pd.Series(pd.array(pc.list_flatten(lists), dtype="str"), index=texts.index[rows])
     return values[values != ""]
+
+
+def shared_themes(
+    theme_text: pd.Series, i: np.ndarray, j: np.ndarray
+) -> tuple[pd.Series, np.ndarray]:
+    """Return the themes each pair shares (sorted, ``;``-joined) and their Jaccard index.
+
+    Theme sets are bit masks (one bit per theme, in as many 64-bit words as needed), so the
+    intersection of two million pairs is a vectorised ``and``.
+
+    Parameters
+    ----------
+    theme_text
+        Each site's themes (``;``-joined), on a 0..n-1 index.
+    i, j
+        Site positions of the pairs.
+
+    Returns
+    -------
+    tuple
+        The shared themes (a string Series, one per pair) and the Jaccard indices.
+    """
+    exploded = explode_themes(theme_text)
+    vocabulary = np.sort(exploded.unique()).astype(object)
+    if not len(vocabulary) or not len(i):
+        return pd.Series("", index=range(len(i)), dtype="str"), np.zeros(len(i))
+    bit = np.searchsorted(vocabulary, exploded.to_numpy(dtype=object))
+    masks = np.zeros((len(theme_text), (len(vocabulary) + 63) // 64), np.uint64)
+    np.bitwise_or.at(
+        masks,
+        (exploded.index.to_numpy(), bit // 64),
+        np.left_shift(np.uint64(1), (bit % 64).astype(np.uint64)),
+    )
+    common = masks[i] & masks[j]
+    inter = np.bitwise_count(common).sum(axis=1)
+    union = np.bitwise_count(masks[i] | masks[j]).sum(axis=1)
+    jaccard = np.divide(inter, union, out=np.zeros(len(i)), where=union > 0)
+    some = np.flatnonzero(inter)  # most pairs share no theme: words only for the others
+    patterns, which = np.unique(common[some], axis=0, return_inverse=True)
+    bits = np.arange(len(vocabulary))
+    words = [""]
+    for row in patterns:  # one per distinct intersection: few
+        present = (row[bits // 64] >> (bits % 64).astype(np.uint64)) & np.uint64(1)
+        words.append(";".join(vocabulary[present.astype(bool)]))
+    pattern = np.zeros(len(i), np.int64)
+    pattern[some] = which.ravel() + 1
+    return pd.Series(pd.array(words, dtype="str").take(pattern)), jaccard
 
 
 def _by_keywords(text: str, taxonomy: Taxonomy) -> str | None:

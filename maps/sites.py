@@ -30,24 +30,33 @@ MAX_MAP_SITES = 50_000
 _CDN = "https://cdn.jsdelivr.net/npm"
 
 
-def _overlaps_by_site(results: Results, index: pd.Series, top: int) -> dict[int, list[list]]:
-    """Each site's strongest overlaps (score 1 or more when rounded): ``[[partner, score]]``."""
+def _overlaps_by_site(
+    results: Results, index: pd.Series, top: int, lang: str
+) -> dict[int, list[list]]:
+    """Each site's strongest related sites (score 1 or more when rounded).
+
+    ``[[partner, score, relation in words]]``: a rival and a partner to develop with are told
+    apart in the popup.
+    """
     pairs = results.overlaps
     if pairs is None or pairs.empty:
         return {}
+    columns = ["site", "other", "score", "relation"]
     both = pd.concat(
         [
-            pairs[["site_a", "site_b", "score"]].set_axis(["site", "other", "score"], axis=1),
-            pairs[["site_b", "site_a", "score"]].set_axis(["site", "other", "score"], axis=1),
+            pairs[["site_a", "site_b", "score", "relation"]].set_axis(columns, axis=1),
+            pairs[["site_b", "site_a", "score", "relation"]].set_axis(columns, axis=1),
         ]
     )
     both = both[
         both["site"].isin(index.index) & both["other"].isin(index.index) & (both["score"] >= 0.5)
     ]
     both = both.sort_values("score", ascending=False).groupby("site").head(top)
+    words = {r: term("relation", r, lang) for r in both["relation"].unique()}
     out: dict[int, list[list]] = {}
-    for site, other, score in zip(both["site"], both["other"], both["score"], strict=True):
-        out.setdefault(int(index[site]), []).append([int(index[other]), round(float(score))])
+    for site, other, score, relation in both[columns].itertuples(index=False):
+        entry = [int(index[other]), round(float(score)), words[relation]]
+        out.setdefault(int(index[site]), []).append(entry)
     return out
 
 
@@ -94,7 +103,7 @@ def site_columns(results: Results, lang: str, *, top_overlaps: int = 5) -> dict[
         "kinds": [kind_label(k, lang) if k else "" for k in kinds],
         "units": [names[u] for u in unit_ids],
         "radius": [grade_radius(g) for g in range(6)],
-        "overlaps": _overlaps_by_site(results, index, top_overlaps),
+        "overlaps": _overlaps_by_site(results, index, top_overlaps, lang),
     }
 
 

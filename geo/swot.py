@@ -54,8 +54,6 @@ class _UnitFacts:
         self.n_units = len(table)
         self.rows = table[["endowment", "share"]].to_dict("index")
         self.rank = table["endowment"].rank(ascending=False, method="min").to_dict()
-        if "role" in sites and "parent" in sites:  # a scenic spot is shown by its scene
-            sites = sites[(sites["role"] == "attraction") & sites["parent"].fillna("").eq("")]
         ordered = sites.sort_values(["unit_id", "a_grade", "name"], ascending=[True, False, True])
         self.best = {
             unit: [[n, int(g)] for n, g in zip(best["name"], best["a_grade"], strict=True)]
@@ -233,6 +231,8 @@ def swot_summary(
         threats}``, each a list of facts; ``zones``: the same per zone (over the units it
         touches).
     """
+    if "role" in sites and "parent" in sites:  # a scenic spot or a hotel is told by its scene
+        sites = sites[(sites["role"] == "attraction") & sites["parent"].fillna("").eq("")]
     name = units.set_index("unit_id")["name"].to_dict()
     table = unit_table.set_index("unit_id")
     facts = _UnitFacts(sites, table, overlaps, clusters, links, deadends, efficiency)

@@ -325,6 +325,11 @@ def snap_points(
     )
     order = np.argsort(pt_idx)
     edge_idx, dist = edge_idx[order], dist[order]
+    # a two-way road is two edges with one geometry: snap every point to the same one of the
+    # two, so that points on one road are chained to each other along it
+    twin = _reverse_twins(edges, edge_idx)  # the same road driven v -> u (-1: one-way)
+    swap = (twin >= 0) & (twin < edge_idx)
+    edge_idx, twin = np.where(swap, twin, edge_idx), np.where(swap, edge_idx, twin)
     fraction = shapely.line_locate_point(geoms[edge_idx], projected, normalized=True)
     n = len(network.nodes)
     k = len(projected)
@@ -335,8 +340,6 @@ def snap_points(
     site = n + k + np.arange(k)
     off_min = dist / (offroad_speed_kmh * 1000.0 / 60.0)
     total = n + 2 * k
-
-    twin = _reverse_twins(edges, edge_idx)  # the same road driven v -> u (-1: one-way)
 
     def extend(base: sp.csr_matrix, column: str, off: np.ndarray) -> sp.csr_matrix:
         cost = edges[column].to_numpy(float)

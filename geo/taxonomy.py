@@ -300,7 +300,18 @@ def _by_keywords(text: str, taxonomy: Taxonomy) -> str | None:
 def _by_osm(tags_json: str, taxonomy: Taxonomy) -> str | None:
     if not tags_json:
         return None
-    tags = json.loads(tags_json)
+    return _by_tags(json.loads(tags_json), taxonomy)
+
+
+def _by_category_tags(category: str, taxonomy: Taxonomy) -> str | None:
+    """Match a category written as OSM tags (``natural=peak;tourism=viewpoint``)."""
+    items = [item.partition("=") for item in category.split(";") if item.strip()]
+    if not items or any(not sep or not key.strip() for key, sep, _ in items):
+        return None
+    return _by_tags({key.strip(): value.strip() for key, _, value in items}, taxonomy)
+
+
+def _by_tags(tags: dict[str, str], taxonomy: Taxonomy) -> str | None:
     for kind in taxonomy.kinds.values():
         for rule in kind.osm:
             key, _, value = rule.partition("=")
@@ -420,6 +431,7 @@ def classify_sites(
     rules: list[tuple[str, pd.Series, object]] = [
         ("category", category, _by_keywords),
         ("osm", out["osm_tags"].fillna("") if "osm_tags" in out else None, _by_osm),
+        ("category", category, _by_category_tags),  # OSM tags exported as a category
         ("name", names, _by_keywords),
     ]
     kind_words = [word for k in taxonomy.kinds.values() for word in k.keywords]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["GB_COLOURS", "ROAD_STYLES"]
+__all__ = ["BORDER_FINDING_STYLES", "GB_COLOURS", "MISSING_LINK_COLOUR", "ROAD_STYLES"]
 
 #: Colour of each GB/T 18972-2017 main class ("": not classified).
 GB_COLOURS: dict[str, str] = {
@@ -26,3 +26,13 @@ ROAD_STYLES: dict[str, tuple[str, float]] = {
     "tertiary": ("#95a5a6", 1.5),
     "other": ("#bdc3c7", 1.0),
 }
+
+#: Colour and dash of a shared border by its finding (:func:`geo.friction.border_table`).
+BORDER_FINDING_STYLES: dict[str, tuple[str, str | None]] = {
+    "no_crossing": ("#b2182b", None),
+    "minor_only": ("#ef8a62", None),
+    "crossed": ("#4d4d4d", None),
+    "no_road_data": ("#999999", "2 6"),
+}
+#: Colour of a missing link on the map.
+MISSING_LINK_COLOUR = "#1a9850"

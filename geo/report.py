@@ -22,6 +22,7 @@ from geo.figures import (
 )
 from geo.registry import Params
 from geo.results import Results
+from geo.road_classes import MAIN_CLASSES
 from geo.taxonomy import load_taxonomy
 
 __all__ = ["render_report", "write_report"]
@@ -47,6 +48,24 @@ def _records(frame: pd.DataFrame | None, limit: int | None = None) -> list[dict[
         return []
     frame = frame if limit is None else frame.head(limit)
     return frame.replace({np.nan: None}).to_dict(orient="records")
+
+
+def _without_geometry(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    if frame is None:
+        return None
+    return pd.DataFrame(frame.drop(columns="geometry", errors="ignore"))
+
+
+def _road_exits(exits: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """List the ways out, one row per road, unit and direction (a dual road ends twice)."""
+    if exits is None or exits.empty:
+        return []
+    named = exits.assign(name=exits["name"].replace("", "–"))
+    grouped = named.groupby(["unit_id", "toward", "name", "highway"], sort=False).size()
+    return [
+        {"unit_id": u, "toward": t, "name": n, "highway": h, "ends": int(k)}
+        for (u, t, n, h), k in grouped.items()
+    ]
 
 
 #: Rows of a long table the report shows (the rest are in the published files).
@@ -190,6 +209,14 @@ def render_report(results: Results, *, lang: str = "zh") -> str:
         "clusters": _records(_clusters_first(results.clusters), MAX_TABLE_ROWS),
         "n_clusters": 0 if results.clusters is None else len(results.clusters),
         "candidates": _records(None if candidates is None else candidates.drop(columns="geometry")),
+        "borders": _records(_without_geometry(results.outputs.get("borders"))),
+        "missing_links": _records(_without_geometry(results.outputs.get("missing_links"))),
+        "road_exits": _road_exits(results.outputs.get("road_exits")),
+        "road_notes": [
+            _said(w, lang) for w in results.data_quality() if w.code.startswith("roads_")
+        ],
+        "level": lambda value: i18n.level_words(value, lang) if value else "",
+        "road_classes": MAIN_CLASSES,
         "links": _records(
             None if results.linkage is None
             else results.linkage[results.linkage["cooperation_link"]], 15

@@ -48,6 +48,10 @@ __all__ = [
 
 _VERSIONED = ("geopandas", "shapely", "pyproj", "pyogrio", "rasterio", "numpy", "pandas", "osmium")
 
+#: Warnings that say an input is approximate, schematic or illustrative (data quality).
+DATA_QUALITY_CODES = frozenset(
+    {"roads_schematic", "roads_sparse", "sites_approximate", "illustrative_stats"}
+)
 #: Version of the read model (``read_model/``): the server re-reads runs of this version only.
 READ_MODEL_VERSION = 2
 READ_MODEL_DIR = "read_model"
@@ -126,6 +130,14 @@ class Results:
         return explain_pairs(
             pairs, self.sites, self.units, lang, by_road=by_road, circuity=circuity
         )
+
+    def data_quality(self) -> list[RunWarning]:
+        """Return the warnings that say an input is approximate, schematic or illustrative.
+
+        Every output resting on such an input shows them where it is read: the report's
+        sections, the map's legend and the API's dataset metadata.
+        """
+        return [w for w in self.warnings if w.code in DATA_QUALITY_CODES]
 
     def counts(self) -> dict[str, int]:
         """Return the headline counts of the run."""
@@ -288,6 +300,10 @@ def _write_tables(results: Results, folder: Path) -> list[str]:
                     )
                 )  # fmt: skip
             written.extend(output.files)
+            if output.csv:  # its attributes as a table too, for spreadsheets
+                table = pd.DataFrame(value.drop(columns=value.geometry.name))
+                others.append(partial(write_csv, table, folder / output.csv))
+                written.append(output.csv)
         elif output.csv:
             others.append(partial(write_csv, value, folder / output.csv))
             written.append(output.csv)

@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 from folium import plugins
 
-from geo.i18n import term
+from geo.i18n import say, term
 from geo.palette import GB_COLOURS
 from geo.registry import CATALOGUE
 from geo.results import Results
@@ -161,7 +161,8 @@ def build_map(
         sites = SiteLayer(results, w, lang, cluster_above=cluster_above).add_to(fmap)
         sections.append((sites, _sites_legend(results, lang, sites.drawn)))
     folium.LayerControl(collapsed=False, position="topright").add_to(fmap)
-    Legend(w["legend"], sections).add_to(fmap)
+    notes = [say(warning, lang) for warning in results.data_quality()]
+    Legend(w["legend"], sections, notes).add_to(fmap)
     plugins.Fullscreen(position="topleft").add_to(fmap)
     plugins.MeasureControl(
         position="topleft", primary_length_unit="kilometers", primary_area_unit="hectares"

@@ -21,15 +21,21 @@ class Legend(MacroElement):
         Heading of the legend box.
     sections
         ``(layer, html)`` pairs: the folium layer and its legend fragment.
+    notes
+        Sentences on the data's quality (schematic roads, approximate positions ...), shown
+        first, as text.
     """
 
     _template = template("legend.html")
 
-    def __init__(self, title: str, sections: list[tuple[Any, str]]) -> None:
+    def __init__(
+        self, title: str, sections: list[tuple[Any, str]], notes: list[str] | None = None
+    ) -> None:
         super().__init__()
         self._name = "TiaLegend"
         self.title = title
         self.sections = sections
+        self.notes = notes or []
 
 
 class OutlineMiniMap(JSCSSMixin, MacroElement):

@@ -18,7 +18,7 @@ from rasterio.warp import Resampling, calculate_default_transform, reproject
 
 from geo.coords import local_projected_crs
 from geo.i18n import names_in, term, unit_names
-from geo.palette import ROAD_STYLES
+from geo.palette import BORDER_FINDING_STYLES, MISSING_LINK_COLOUR, ROAD_STYLES
 from geo.results import Results
 from geo.road_classes import MAIN_CLASSES, main_class
 from maps.escape import html_columns, html_text
@@ -469,6 +469,70 @@ def generic_layer(results: Results, name: str, lang: str) -> tuple[Any, Legend] 
     return layer, _swatch("#6a3d9a", label, "outline")
 
 
+def borders_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:
+    """Shared borders coloured by what crosses them: none, minor roads only, main roads."""
+    gdf = results.outputs.get("borders")
+    if gdf is None or gdf.empty:
+        return None
+    label = _unit_names(results, lang)
+    shown = gdf.assign(
+        what=[
+            f"{label.get(a, a)} – {label.get(b, b)}: {term('finding', f, lang)} "
+            f"({major}/{total}, {km:.1f} km)"
+            for a, b, f, major, total, km in zip(
+                gdf["unit_a"], gdf["unit_b"], gdf["finding"], gdf["major_crossings"],
+                gdf["crossings"], gdf["length_km"], strict=True,
+            )
+        ]
+    )  # fmt: skip
+    layer = folium.GeoJson(
+        features(shown, ["what", "finding"]),
+        name=w["borders"],
+        show=True,
+        style_function=lambda f: {
+            "color": BORDER_FINDING_STYLES[f["properties"]["finding"]][0],
+            "dashArray": BORDER_FINDING_STYLES[f["properties"]["finding"]][1],
+            "weight": 3,
+            "opacity": 0.9,
+        },
+        tooltip=_tooltip(["what"], [""]),
+    )
+    present = set(gdf["finding"])
+    legend = "".join(
+        _swatch(colour, term("finding", finding, lang), "line")
+        for finding, (colour, _) in BORDER_FINDING_STYLES.items()
+        if finding in present
+    )
+    return layer, legend
+
+
+def missing_links_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:
+    """Candidate links across borders, with the minutes they would save."""
+    gdf = results.outputs.get("missing_links")
+    if gdf is None or gdf.empty:
+        return None
+    label = _unit_names(results, lang)
+    shown = gdf.assign(
+        what=[
+            w["missing_link_tip"].format(
+                id=i, a=label.get(a, a), b=label.get(b, b), km=km, saving=saving, pairs=pairs
+            )
+            for i, a, b, km, saving, pairs in zip(
+                gdf["link_id"], gdf["unit_a"], gdf["unit_b"], gdf["straight_km"],
+                gdf["saving_min"], gdf["site_pairs"], strict=True,
+            )
+        ]
+    )  # fmt: skip
+    layer = folium.GeoJson(
+        features(shown, ["what"]),
+        name=w["missing_links"],
+        show=True,
+        style_function=lambda f: {"color": MISSING_LINK_COLOUR, "weight": 5, "dashArray": "6 4"},
+        tooltip=_tooltip(["what"], [""]),
+    )
+    return layer, _swatch(MISSING_LINK_COLOUR, f"{w['missing_links']} ({len(gdf)})", "line")
+
+
 # drawing order: bottom first; the sites (see maps.sites) go on top of all of these
 LAYERS = {
     "hillshade": hillshade_layer,
@@ -482,4 +546,6 @@ LAYERS = {
     "overlap_pairs": overlap_pairs_layer,
     "border_crossings": crossings_layer,
     "border_deadends": deadends_layer,
+    "borders": borders_layer,
+    "missing_links": missing_links_layer,
 }

@@ -59,7 +59,7 @@ class Output:
     geometry
         GeoPackage geometry type, needed when a layer comes out empty.
     csv
-        File name of a table's CSV (``None``: no CSV).
+        File name of a table's CSV, or of a layer's attributes as a CSV (``None``: no CSV).
     files
         More files written from a layer (e.g. ``clusters.geojson``), or a raster's files.
     write, read

@@ -18,12 +18,22 @@ from geo.analyses.base import Context, Output, ParamModel, Stage, StageResult
 from geo.analyses.inputs import table_limits
 from geo.coords import WGS84
 from geo.diagnostics import RunWarning
-from geo.friction import border_crossings, border_deadends, detour_indices
+from geo.errors import DatasetError
+from geo.friction import (
+    border_crossings,
+    border_deadends,
+    border_table,
+    data_edge_exits,
+    detour_indices,
+)
+from geo.missing_links import find_missing_links, link_site_gains, locate_nodes
 from geo.network import build_road_graph, isochrones, prepare_network, snap_points, travel_matrix
 from geo.network_summary import network_indicators
+from geo.overlaps import border_levels
 from geo.parts import SitesPart
 from geo.sources import load_sites
 from geo.sources.roads import load_roads
+from geo.taxonomy import ATTRACTION
 
 __all__ = ["BorderFriction", "BuildNetwork", "Isochrones", "LoadRoads", "TravelTimes"]
 
@@ -37,6 +47,11 @@ class NetworkParams(ParamModel):
 
     road_speeds_kmh: dict[str, PositiveFloat] = Field(
         default_factory=dict, description="speeds by OSM road class, over the defaults"
+    )
+    road_classes_excluded: list[str] = Field(
+        default_factory=list,
+        max_length=32,
+        description="OSM road classes left out of the network (e.g. track)",
     )
     network_margin_km: float = Field(10.0, ge=0, description="roads kept around the units")
     snap_max_m: float = Field(5000.0, gt=0, description="sites farther from a road are flagged")
@@ -74,6 +89,31 @@ class FrictionParams(ParamModel):
     )
     detour_min_km: float = Field(1.0, ge=0, description="shortest pair in the detour index")
     detour_max_km: float = Field(60.0, gt=0, description="longest pair in the detour index")
+    detour_band_km: list[PositiveFloat] = Field(
+        default_factory=lambda: [5.0, 10.0, 20.0, 40.0],
+        max_length=20,
+        description="inner edges of the distance bands detours are compared in (km)",
+    )
+    link_max_km: float = Field(
+        2.0, gt=0, le=20, description="missing links: nodes across a border at most this apart"
+    )
+    link_near_border_km: float = Field(
+        2.0, gt=0, description="missing links: nodes this close to the shared border"
+    )
+    link_speed_kmh: float = Field(30.0, gt=0, description="speed on a new link road")
+    link_min_saving_min: float = Field(
+        10.0, gt=0, description="missing links: the link saves at least this many minutes"
+    )
+    link_thin_km: float = Field(
+        2.0, ge=0, description="of candidate links closer than this, the best one is kept"
+    )
+    link_max: int = Field(30, ge=0, le=1000, description="most missing links reported")
+    roads_sparse_ratio: float = Field(
+        0.05,
+        ge=0,
+        lt=1,
+        description="units with road nodes per km² below this share of the median lack road data",
+    )
 
 
 class _RoadStage(Stage):
@@ -131,7 +171,15 @@ class BuildNetwork(_RoadStage):
 
     def run(self, ctx: Context) -> StageResult:
         """Build the graph and keep its largest part for routing."""
-        full_graph = build_road_graph(ctx["road_lines"], speeds_kmh=ctx.params.road_speeds_kmh)
+        lines = ctx["road_lines"]
+        lines = lines[~lines["highway"].isin(ctx.params.road_classes_excluded)]
+        if lines.empty:
+            msg = (
+                "every road is of a class in road_classes_excluded "
+                f"({', '.join(ctx.params.road_classes_excluded)}); exclude fewer classes"
+            )
+            raise DatasetError(msg)
+        full_graph = build_road_graph(lines, speeds_kmh=ctx.params.road_speeds_kmh)
         network = prepare_network(full_graph)
         warnings = []
         if network.components > 1:
@@ -220,6 +268,8 @@ class TravelTimes(_RoadStage):
             "site_minutes": site_minutes,
             "unreachable_site_pairs": unreachable,
             "detour_sites": detour_idx,
+            "site_snap": snapped,
+            "site_nodes": ids,
             "detour_metres": travel_matrix(snapped.metres, ids[detour_idx], ids[detour_idx]),
             "site_travel": travel_long(
                 site_minutes, sites["site_id"], sites["site_id"], skip_self=True
@@ -319,6 +369,30 @@ class BorderFriction(_RoadStage):
             geometry="Point",
             map="shown",
         ),
+        Output(
+            "borders",
+            "layer",
+            {"en": "Shared borders and their crossings", "zh": "共享边界及跨界道路"},
+            geometry="MultiLineString",
+            csv="borders.csv",
+            map="shown",
+            display="features",
+        ),
+        Output(
+            "road_exits",
+            "layer",
+            {"en": "Main roads leaving the road data", "zh": "驶出道路数据范围的主要道路"},
+            geometry="Point",
+            map="shown",
+        ),
+        Output(
+            "missing_links",
+            "layer",
+            {"en": "Missing links across borders", "zh": "跨界缺失连接"},
+            geometry="LineString",
+            csv="missing_links.csv",
+            map="shown",
+        ),
     )
 
     def run(self, ctx: Context) -> StageResult:
@@ -333,18 +407,36 @@ class BorderFriction(_RoadStage):
             across_km=params.deadend_across_km,
             ratio=params.deadend_ratio,
         )
+        # principal attractions only: a park's own spots and its hotels would swamp the pairs
+        sample = sites.iloc[ctx["detour_sites"]]
+        principal = ((sample["role"] == ATTRACTION) & sample["parent"].fillna("").eq("")).to_numpy()
         detour = detour_indices(
-            sites.iloc[ctx["detour_sites"]],
-            ctx["detour_metres"],
+            sample[principal],
+            ctx["detour_metres"][np.ix_(principal, principal)],
             min_km=params.detour_min_km,
             max_km=params.detour_max_km,
+            band_edges_km=tuple(params.detour_band_km),
+        )
+        units, part = ctx["units"], ctx.dataset.units
+        nodes = locate_nodes(ctx["network"], units, ctx["directed_borders"])
+        sparse = sparse_road_units(nodes["unit"], units, ratio=params.roads_sparse_ratio)
+        shared = ctx["unit_borders"]
+        levels = border_levels(shared["unit_a"], shared["unit_b"], units, part.levels, part.level)
+        borders = border_table(shared, crossings, levels, sparse_units=set(sparse))
+        links = self._missing_links(ctx, nodes, set(sparse))
+        exits = data_edge_exits(
+            ctx["network"], nodes, set(sparse), near_border_km=params.deadend_near_border_km
+        )
+        deadends["roads_sparse"] = deadends["neighbour_id"].isin(sparse) | deadends["unit_id"].isin(
+            sparse
         )
         hubs, iso = ctx.get("hubs"), ctx.get("isochrones")
         summary = network_indicators(
             network=ctx["network"],
             full_graph=graph,
             crossings=crossings,
-            deadends=deadends,
+            # a dead-end toward a unit without road data is where the data ends, not a finding
+            deadends=deadends[~deadends["roads_sparse"]],
             detour=detour.summary(),
             sites=sites,
             params=params,
@@ -352,9 +444,114 @@ class BorderFriction(_RoadStage):
             hubs=0 if hubs is None else len(hubs),
             isochrones=0 if iso is None else len(iso),
         )
+        warnings = []
+        if sparse:
+            warnings.append(
+                RunWarning(
+                    "roads_sparse", {"n": len(sparse), "ratio": params.roads_sparse_ratio}, sparse
+                )
+            )
+        summary["borders"] = _border_summary(borders)
+        summary["units_without_road_data"] = sparse
+        summary["deadends_at_data_edge"] = int(deadends["roads_sparse"].sum())
+        summary["road_exits"] = [
+            {"unit_id": r.unit_id, "toward": r.toward, "highway": r.highway, "name": r.name}
+            for r in exits.itertuples()
+        ]
+        summary["missing_links_total"] = len(links)
         return StageResult(
-            {"border_crossings": crossings, "border_deadends": deadends}, indicators=summary
+            {
+                "border_crossings": crossings,
+                "border_deadends": deadends,
+                "borders": borders,
+                "missing_links": links,
+                "road_exits": exits,
+            },
+            indicators=summary,
+            warnings=warnings,
         )
+
+    @staticmethod
+    def _missing_links(ctx: Context, nodes: pd.DataFrame, sparse: set[str]) -> gpd.GeoDataFrame:
+        """Find the missing links and the site pairs across borders that would use them.
+
+        Off-network sites (farther than ``snap_max_m`` from a road) are left out of the
+        gains: their times are mostly the walk to the road.
+        """
+        params, network = ctx.params, ctx["network"]
+        units, part = ctx["units"], ctx.dataset.units
+        links = find_missing_links(
+            network,
+            nodes,
+            ctx["directed_borders"],
+            max_km=params.link_max_km,
+            near_border_km=params.link_near_border_km,
+            link_speed_kmh=params.link_speed_kmh,
+            min_saving_min=params.link_min_saving_min,
+            thin_km=params.link_thin_km,
+            max_links=params.link_max,
+        )
+        links.insert(
+            3,
+            "level",
+            border_levels(links["unit_a"], links["unit_b"], units, part.levels, part.level),
+        )
+        links["roads_sparse"] = links["unit_a"].isin(sparse) | links["unit_b"].isin(sparse)
+        sites, minutes = ctx["sites"], ctx["site_minutes"]
+        chosen = np.arange(len(sites)) if not sp.issparse(minutes) else ctx["detour_sites"]
+        usable = (sites["role"].to_numpy() == ATTRACTION) & ~sites["off_network"].to_numpy()
+        chosen = chosen[usable[chosen]]
+        nodes = ctx["site_nodes"][chosen]
+        snapped = ctx["site_snap"]
+        present = (
+            np.asarray(minutes)[np.ix_(chosen, chosen)]
+            if not sp.issparse(minutes)
+            else travel_matrix(snapped.minutes, nodes, nodes, limit=params.od_cutoff_min)
+        )
+        gains = link_site_gains(links, network, snapped.minutes, nodes, present, sites.iloc[chosen])
+        return gpd.GeoDataFrame(pd.concat([links, gains], axis=1), geometry="geometry", crs=WGS84)
+
+
+def sparse_road_units(node_units: pd.Series, units: gpd.GeoDataFrame, *, ratio: float) -> list[str]:
+    """Units whose road nodes per km² are below ``ratio`` times the median unit's.
+
+    A road file cut at a national border or covering only part of the units leaves units
+    almost without roads: their borders' crossings, dead-ends and links are not findings.
+
+    Parameters
+    ----------
+    node_units
+        The unit of each road node (:func:`geo.missing_links.locate_nodes`).
+    units
+        Units with ``unit_id`` and ``area_km2``.
+    ratio
+        Share of the median density below which a unit counts as lacking road data.
+
+    Returns
+    -------
+    list of str
+        The sparse units' ids, sorted.
+    """
+    counts = node_units[node_units != ""].value_counts()
+    area = units.set_index("unit_id")["area_km2"].astype(float)
+    density = counts.reindex(area.index, fill_value=0) / area.where(area > 0)
+    median = float(density.median())
+    if not np.isfinite(median) or median <= 0:
+        return []
+    return sorted(density.index[(density < ratio * median).to_numpy()].astype(str))
+
+
+def _border_summary(borders: gpd.GeoDataFrame) -> dict[str, Any]:
+    """Count the border table's findings, for indicators.json."""
+    out: dict[str, Any] = {"total": len(borders)}
+    for finding, group in borders.groupby("finding"):
+        out[f"{finding}"] = len(group)
+        out[f"{finding}_km"] = round(float(group["length_km"].sum()), 3)
+    out["by_level"] = {
+        str(level): {"borders": len(g), "no_crossing": int((g["finding"] == "no_crossing").sum())}
+        for level, g in borders.groupby("level")
+    }
+    return out
 
 
 def travel_long(

@@ -167,6 +167,24 @@ NOTES: dict[str, tuple[str, str]] = {
         "the road network has {components} separate parts; the largest ({nodes} nodes) is "
         "used for travel times, {dropped} nodes in the others are left out",
     ),
+    "roads_sparse": (
+        "{n} 个单元几乎没有道路数据（道路节点密度不到各单元中位数的 {ratio:.0%}）："
+        "道路文件可能未覆盖它们；"
+        "其边界上的跨界道路、断头路和缺失连接不作为结论",
+        "{n} units have almost no road data (road nodes per km² below {ratio:.0%} of the median "
+        "unit): the road file may not cover them, so crossings, dead-ends and missing links on "
+        "their borders are not findings",
+    ),
+    "sites_approximate": (
+        "{where}{n} 个资源点的位置为近似值（非实测或地理编码）：距离、单元归属和点对关系仅供参考",
+        "{where}the positions of {n} sites are approximate (not surveyed or geocoded): "
+        "distances, units and pair relations rest on them",
+    ),
+    "roads_schematic": (
+        "道路为示意性路网（直线连接），并非真实道路：行程时间、跨界道路、断头路和缺失连接仅供示意",
+        "the roads are schematic (straight legs), not a real road network: travel times, "
+        "crossings, dead-ends and missing links are indicative only",
+    ),
     "sites_off_network": (
         "{n} 个资源点距最近道路超过 {snap_max_m:g} m；其道路外路段按 {speed_kmh:g} km/h 计时",
         "{n} sites are more than {snap_max_m:g} m from any road; their off-road leg is timed "

@@ -74,6 +74,8 @@ _CLASS_COLUMNS = ("highway", "fclass", "road_class", "class", "type", "等级", 
 _SPEED_COLUMNS = ("maxspeed", "speed", "限速")
 _ONEWAY_COLUMNS = ("oneway", "单行")
 _NAME_COLUMNS = ("name", "ref", "名称", "道路名称")
+#: Columns that mark a drawn, not surveyed, road (any true value makes the network schematic).
+_SCHEMATIC_COLUMNS = ("schematic", "approximate", "示意")
 _KEY_SCALE = 1e7
 
 
@@ -112,8 +114,17 @@ def _coordinate_keys(coords: np.ndarray) -> np.ndarray:
     return (x << 32) | y
 
 
-def _read_osm_roads(path: Path) -> tuple[pd.DataFrame, list[np.ndarray], list[np.ndarray]]:
+def _read_osm_roads(
+    path: Path, area: tuple[float, float, float, float]
+) -> tuple[pd.DataFrame, list[np.ndarray], list[np.ndarray], int]:
+    """Stream the motorable ways reaching into ``area``; count those left outside it.
+
+    Ways are kept or dropped as they are read, so a country extract costs the memory of the
+    ways in the study area (plus pyosmium's node-location index), not of the whole file.
+    """
     rows, keys, coords = [], [], []
+    west, south, east, north = area
+    outside = 0
     processor = (
         osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
         .with_locations()
@@ -130,6 +141,11 @@ def _read_osm_roads(path: Path) -> tuple[pd.DataFrame, list[np.ndarray], list[np
             nodes = [n for n in way.nodes if n.location.valid()]  # extracts cut ways at the edge
             if len(nodes) < 2:
                 continue
+            xy = np.array([(n.lon, n.lat) for n in nodes], dtype=float)
+            low, high = xy.min(axis=0), xy.max(axis=0)
+            if high[0] < west or low[0] > east or high[1] < south or low[1] > north:
+                outside += 1
+                continue
             oneway = tags.get("oneway", "")
             if tags.get("junction") in ("roundabout", "circular") and not oneway:
                 oneway = "yes"
@@ -143,11 +159,11 @@ def _read_osm_roads(path: Path) -> tuple[pd.DataFrame, list[np.ndarray], list[np
                 }
             )
             keys.append(np.fromiter((n.ref for n in nodes), dtype=np.int64, count=len(nodes)))
-            coords.append(np.array([(n.lon, n.lat) for n in nodes], dtype=float))
+            coords.append(xy)
     except RuntimeError as exc:
         msg = f"{path}: cannot read the OpenStreetMap file ({exc}); check that it is complete"
         raise DatasetError(msg) from None
-    return pd.DataFrame(rows), keys, coords
+    return pd.DataFrame(rows), keys, coords, outside
 
 
 def _read_line_layer(
@@ -220,6 +236,13 @@ def _read_line_layer(
             "oneway": gdf[oneway_col] if oneway_col else "no",
         }
     )
+    flag = next((c for c in columns if c.lower() in _SCHEMATIC_COLUMNS), None)
+    if flag is not None:
+        drawn = gdf[flag].map(lambda v: str(v).strip().lower() in ("true", "1", "yes", "是"))
+        if drawn.any():
+            warnings.append(
+                RunWarning("roads_schematic", {"file": str(path), "n": int(drawn.sum())})
+            )
     coords = [shapely.get_coordinates(g) for g in gdf.geometry.values]
     keys = [_coordinate_keys(c) for c in coords]
     return frame, keys, coords, warnings
@@ -252,14 +275,26 @@ def load_roads(
     path = Path(part.path)
     kind = file_kind(path)
     warnings: list[RunWarning] = []
+    mid_lat = np.radians((bounds[1] + bounds[3]) / 2)
+    dlat = margin_km / 111.0
+    dlon = margin_km / (111.0 * max(np.cos(mid_lat), 0.1))
+    extent = (bounds[0] - dlon, bounds[1] - dlat, bounds[2] + dlon, bounds[3] + dlat)
+    streamed_out = 0
     if kind == "osm":
-        frame, keys, coords = _read_osm_roads(path)
+        frame, keys, coords, streamed_out = _read_osm_roads(path, extent)
     elif kind == "vector":
         frame, keys, coords, warnings = _read_line_layer(part, path)
     else:
         msg = (
             f"{path}: roads must be an OpenStreetMap file or a line layer "
             f"(this is a {kind} file); fix [roads] path"
+        )
+        raise DatasetError(msg)
+    if frame.empty and streamed_out:
+        msg = (
+            f"{path}: none of its {streamed_out} roads reaches the units' extent "
+            f"({bounds[0]:.3f}, {bounds[1]:.3f}, {bounds[2]:.3f}, {bounds[3]:.3f}); "
+            "use an extract that covers the study area"
         )
         raise DatasetError(msg)
     if frame.empty:
@@ -272,11 +307,7 @@ def load_roads(
     )
     roads = gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
     roads["node_keys"] = pd.Series(keys, index=roads.index, dtype=object)
-    mid_lat = np.radians((bounds[1] + bounds[3]) / 2)
-    dlat = margin_km / 111.0
-    dlon = margin_km / (111.0 * max(np.cos(mid_lat), 0.1))
-    area = shapely.box(bounds[0] - dlon, bounds[1] - dlat, bounds[2] + dlon, bounds[3] + dlat)
-    inside = roads.intersects(area)
+    inside = roads.intersects(shapely.box(*extent))
     if not inside.any():
         msg = (
             f"{path}: none of its {len(roads)} roads reaches the units' extent "
@@ -287,7 +318,7 @@ def load_roads(
     info = {
         "path": str(path),
         "format": kind,
-        "ways": len(roads),
-        "ways_outside_extent": int((~inside).sum()),
+        "ways": len(roads) + streamed_out,
+        "ways_outside_extent": int((~inside).sum()) + streamed_out,
     }
     return LoadedLayer(roads.loc[inside].reset_index(drop=True), info, warnings)

@@ -264,6 +264,20 @@ def _refuse_control_characters(out: pd.DataFrame, rows: pd.Series, path: Path, w
             raise DatasetError(msg)
 
 
+#: Columns that say how exact a site's position is; :data:`_APPROXIMATE` values mark a guess.
+_POSITION_COLUMNS = ("position", "position_quality", "approximate", "精度", "位置精度")
+_APPROXIMATE = frozenset({"approx", "approximate", "true", "1", "yes", "estimated", "约", "近似"})
+
+
+def _approximate_positions(table: pd.DataFrame) -> int:
+    """Count the rows whose position column marks the position as approximate."""
+    column = next((c for c in table.columns if str(c).lower() in _POSITION_COLUMNS), None)
+    if column is None:
+        return 0
+    values = table[column].map(lambda v: str(v).strip().lower())
+    return int(values.isin(_APPROXIMATE).sum())
+
+
 def load_sites(
     part: SitesPart, *, limits: TableLimits | None = None, id_prefix: str = ""
 ) -> LoadedLayer:
@@ -336,6 +350,10 @@ def load_sites(
         gdf, cols, path, "line" if kind in ("table", "excel") else "feature", id_prefix
     )
     warnings.extend(more)
+    approximate = _approximate_positions(gdf)
+    if approximate:
+        warnings.append(RunWarning("sites_approximate", {"file": path.name, "n": approximate}))
+        info["approximate_positions"] = approximate
     if skipped:
         warnings.append(
             RunWarning(

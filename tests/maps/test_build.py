@@ -81,7 +81,8 @@ def test_layers_can_be_chosen(results):
         "Roads",
         "Tourism sites",
     ]
-    assert len(_overlays(build_map(results))) == 13  # every layer the run has, no hillshade
+    # every layer the run has (no hillshade; no missing links or roads out on schematic roads)
+    assert len(_overlays(build_map(results))) == 14
 
 
 @pytest.mark.parametrize(

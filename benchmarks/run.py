@@ -541,6 +541,19 @@ def bench_pipeline_national_real(n_sites: int, province: str | None) -> dict[str
     }
 
 
+def bench_roads_big_pbf(n_ways: int) -> dict[str, object]:
+    """A county's roads out of a country-sized PBF: streamed vs read whole and clipped."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "roads_big_pbf.py"), str(n_ways)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    facts = json.loads(done.stdout.strip().splitlines()[-1])
+    return {
+        **facts,
+        "baseline": "pyosmium: every road way of the file into a GeoDataFrame, then clipped",
+    }
+
+
 def main() -> None:
     """Run every entry and write the results file."""
     OUT.mkdir(parents=True, exist_ok=True)
@@ -563,6 +576,7 @@ def main() -> None:
             if QUICK
             else bench_pipeline_national_real(1_000_000, None)
         ),
+        "roads_big_pbf": lambda: bench_roads_big_pbf(n(5_000_000)),
         "api_overlaps": lambda: bench_api_overlaps(
             OUT, n(100_000) if QUICK else 100_000, 29 if QUICK else 290, 3 if QUICK else 30
         ),

@@ -1,4 +1,4 @@
-"""Command line: ``tia analyze | validate | init | serve``.
+"""Command line: ``tia analyze | validate | init | fetch | serve``.
 
 Bad input prints one sentence to stderr and exits with code 2; nothing is written.
 """
@@ -275,6 +275,39 @@ def init(
     for reason in guess.reasons:
         out.print(f"- {escape(reason)}", highlight=False, soft_wrap=True)
     out.print(f"[green]wrote:[/] {manifest} — check it, then run: tia validate {folder}")
+
+
+@app.command()
+def fetch(
+    dataset: DatasetArg,
+    overpass_url: Annotated[
+        str | None, typer.Option(help="Overpass API base URL (default: overpass-api.de)")
+    ] = None,
+    margin_km: Annotated[float, typer.Option(min=0, help="area fetched around the units")] = 2.0,
+    roads: Annotated[bool, typer.Option(help="fetch the drivable roads")] = True,
+    sites: Annotated[bool, typer.Option(help="fetch the tourism features")] = True,
+    replace: Annotated[bool, typer.Option(help="replace a [roads] naming other roads")] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Download OSM roads and tourism features for the units (osmnx, Overpass) into DATASET."""
+    from tia.fetch import fetch_osm  # osmnx's download code, only for this command
+
+    with _user_errors():
+        report = fetch_osm(
+            dataset,
+            overpass_url=overpass_url,
+            margin_km=margin_km,
+            roads=roads,
+            sites=sites,
+            replace=replace,
+        )
+    if not quiet:
+        out.print(
+            f"fetched {report.roads} roads ({report.road_nodes} nodes) and {report.sites} "
+            f"tourism features into {escape(str(dataset))}: {', '.join(report.files)}"
+        )
+        added = ", ".join(report.manifest) or "nothing (already there)"
+        out.print(f"dataset.toml: added {escape(added)}")
 
 
 @app.command()

@@ -26,6 +26,7 @@ geometry    LineString
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -77,6 +78,9 @@ _NAME_COLUMNS = ("name", "ref", "名称", "道路名称")
 #: Columns that mark a drawn, not surveyed, road (any true value makes the network schematic).
 _SCHEMATIC_COLUMNS = ("schematic", "approximate", "示意")
 _KEY_SCALE = 1e7
+#: Above this file size node locations go to a scratch file (pyosmium's sparse_file_array),
+#: so reading a country extract (~16 bytes per node) does not hold them all in memory.
+LOCATIONS_IN_MEMORY_MAX_BYTES = 512 * 1024**2
 
 
 def normalise_road_class(value: object) -> str | None:
@@ -120,16 +124,31 @@ def _read_osm_roads(
     """Stream the motorable ways reaching into ``area``; count those left outside it.
 
     Ways are kept or dropped as they are read, so a country extract costs the memory of the
-    ways in the study area (plus pyosmium's node-location index), not of the whole file.
+    ways in the study area, not of the whole file; node locations of a big file are kept
+    in a scratch file (see :data:`LOCATIONS_IN_MEMORY_MAX_BYTES`).
     """
+    with tempfile.TemporaryDirectory(prefix="tia-nodes-") as scratch:
+        processor = (
+            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations(_location_storage(path, Path(scratch)))
+            .with_filter(osmium.filter.KeyFilter("highway"))
+        )
+        return _stream_ways(processor, path, area)
+
+
+def _location_storage(path: Path, scratch: Path) -> str:
+    """Keep node locations in memory for an ordinary extract, on disk for a country file."""
+    if path.stat().st_size <= LOCATIONS_IN_MEMORY_MAX_BYTES:
+        return "flex_mem"
+    return f"sparse_file_array,{scratch / 'locations.bin'}"
+
+
+def _stream_ways(
+    processor: osmium.FileProcessor, path: Path, area: tuple[float, float, float, float]
+) -> tuple[pd.DataFrame, list[np.ndarray], list[np.ndarray], int]:
     rows, keys, coords = [], [], []
     west, south, east, north = area
     outside = 0
-    processor = (
-        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-        .with_locations()
-        .with_filter(osmium.filter.KeyFilter("highway"))
-    )
     try:
         for way in processor:
             if not way.is_way():
@@ -141,10 +160,10 @@ def _read_osm_roads(
             nodes = [n for n in way.nodes if n.location.valid()]  # extracts cut ways at the edge
             if len(nodes) < 2:
                 continue
-            xy = np.array([(n.lon, n.lat) for n in nodes], dtype=float)
-            low, high = xy.min(axis=0), xy.max(axis=0)
-            if high[0] < west or low[0] > east or high[1] < south or low[1] > north:
-                outside += 1
+            points = [(n.lon, n.lat) for n in nodes]
+            lons, lats = [p[0] for p in points], [p[1] for p in points]
+            if max(lons) < west or min(lons) > east or max(lats) < south or min(lats) > north:
+                outside += 1  # decided before any array is made: most ways of a big file
                 continue
             oneway = tags.get("oneway", "")
             if tags.get("junction") in ("roundabout", "circular") and not oneway:
@@ -159,7 +178,7 @@ def _read_osm_roads(
                 }
             )
             keys.append(np.fromiter((n.ref for n in nodes), dtype=np.int64, count=len(nodes)))
-            coords.append(xy)
+            coords.append(np.array(points, dtype=float))
     except RuntimeError as exc:
         msg = f"{path}: cannot read the OpenStreetMap file ({exc}); check that it is complete"
         raise DatasetError(msg) from None

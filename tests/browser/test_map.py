@@ -27,6 +27,7 @@ LAYERS_ZH = {
     "客源市场点",
     "跨界道路连接点",
     "断头路（临界未连通）",
+    "共享边界（按跨界道路）",
     "旅游资源点",
 }
 
@@ -176,10 +177,14 @@ def test_thousands_of_sites_are_clustered(many_sites, tmp_path, watched):
     watched.open((tmp_path / "out" / "map.html").as_uri())
     watched.page.wait_for_function("window.tiaSitesDrawn === true", timeout=15_000)
     watched.page.wait_for_selector(".marker-cluster", timeout=15_000)
-    clustered = watched.page.evaluate(
+    summed = (
         "Array.from(document.querySelectorAll('.marker-cluster span'))"
         ".reduce((n, e) => n + Number(e.textContent), 0)"
     )
+    # while the clusters animate in, the old and the new icons are both in the page: wait
+    # for the drawing to settle (a state, not a time), then count
+    watched.page.wait_for_function(f"{summed} > 0 && {summed} <= {count}", timeout=30_000)
+    clustered = watched.page.evaluate(summed)
     assert 0 < clustered <= count
     text = _search(watched, "景点1234")
     assert "景点1234" in text

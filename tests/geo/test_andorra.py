@@ -134,3 +134,19 @@ def test_andorra_la_vella_to_pas_de_la_casa_is_a_mountain_drive():
         timed[excluded] = minutes
     # leaving classes out can only make a trip longer
     assert timed[("track", "service")] >= timed[()] - 1e-9
+
+
+def test_a_big_extract_keeps_node_locations_on_disk(monkeypatch):
+    import geo.sources.roads as roads_module
+
+    bounds = (1.40, 42.42, 1.79, 42.66)
+    in_memory = load_roads(RoadsPart(path=PBF), bounds=bounds)
+    monkeypatch.setattr(roads_module, "LOCATIONS_IN_MEMORY_MAX_BYTES", 0)
+    on_disk = load_roads(RoadsPart(path=PBF), bounds=bounds)
+    assert on_disk.data["way_id"].tolist() == in_memory.data["way_id"].tolist()
+    assert on_disk.data.geometry.geom_equals(in_memory.data.geometry).all()
+    # a small area out of the same file: the rest is counted, not kept
+    small = load_roads(RoadsPart(path=PBF), bounds=(1.52, 42.50, 1.53, 42.51), margin_km=0.0)
+    assert 0 < len(small.data) < len(in_memory.data)
+    assert small.info["ways"] == in_memory.info["ways"]
+    assert small.info["ways_outside_extent"] == small.info["ways"] - len(small.data)

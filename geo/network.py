@@ -57,7 +57,7 @@ DEFAULT_SPEEDS_KMH: dict[str, float] = {
     "motorway": 100.0, "motorway_link": 60.0, "trunk": 70.0, "trunk_link": 40.0,
     "primary": 60.0, "primary_link": 40.0, "secondary": 50.0, "secondary_link": 30.0,
     "tertiary": 40.0, "tertiary_link": 30.0, "unclassified": 30.0, "residential": 25.0,
-    "living_street": 10.0, "service": 15.0, "track": 15.0, "road": 30.0,
+    "living_street": 10.0, "service": 15.0, "track": 15.0, "road": 30.0, "ferry": 15.0,
 }  # fmt: skip
 _PARALLEL_MIN_SOURCES = 256
 _BATCH = 64

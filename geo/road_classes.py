@@ -10,11 +10,12 @@ from collections.abc import Iterable
 
 __all__ = ["MAIN_CLASSES", "ROAD_CLASSES", "main_class", "rank"]
 
-#: Motorable OSM highway classes, highest first (the travel-time graph keeps these).
+#: Motorable OSM highway classes, highest first (the travel-time graph keeps these); ``ferry``
+#: is a ``route=ferry`` way (cars cross on it).
 ROAD_CLASSES: tuple[str, ...] = (
     "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
     "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified",
-    "residential", "living_street", "service", "track", "road",
+    "residential", "living_street", "service", "track", "road", "ferry",
 )  # fmt: skip
 
 #: The classes maps and tables show, highest first: China's 高速公路, 国道, 省道, 县道, 乡道

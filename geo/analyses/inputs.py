@@ -90,6 +90,12 @@ class DuplicateParams(ParamModel):
         ge=0,
         description="records of two units this close under one name are one shared resource",
     )
+    shared_area_share: float = Field(
+        0.1,
+        gt=0,
+        le=0.5,
+        description="a site area with this share of it in each of two units is shared by them",
+    )
 
 
 class BorderParams(ParamModel):
@@ -132,12 +138,19 @@ class LoadSites(Stage):
         """Load ``[sites]`` (every file of ``[[sites]]``, in order)."""
         parts = ctx.dataset.site_parts
         if len(parts) == 1:
-            return _loaded("sites", load_sites(parts[0], limits=table_limits(ctx)))
-        layers = [
-            load_sites(part, limits=table_limits(ctx), id_prefix=f"{part.path.stem}-" if i else "")
-            for i, part in enumerate(parts)
-        ]
-        return _loaded("sites", combine_site_files(layers))
+            layer = load_sites(parts[0], limits=table_limits(ctx))
+        else:
+            layer = combine_site_files(
+                [
+                    load_sites(
+                        part, limits=table_limits(ctx), id_prefix=f"{part.path.stem}-" if i else ""
+                    )
+                    for i, part in enumerate(parts)
+                ]
+            )
+        result = _loaded("sites", layer)
+        result.outputs["site_footprints"] = layer.footprints
+        return result
 
 
 class LoadUnits(Stage):
@@ -270,7 +283,12 @@ class RecordDuplicates(Stage):
     def run(self, ctx: Context) -> StageResult:
         """Find and merge the duplicates, and list the shared resources."""
         sites = ctx["sites"]
-        listing = listing_units(sites, ctx["units"])
+        listing = listing_units(
+            sites,
+            ctx["units"],
+            footprints=ctx.get("site_footprints"),
+            min_share=ctx.params.shared_area_share,
+        )
         sites, duplicates, shared, warnings = find_record_duplicates(
             sites,
             max_m=ctx.params.record_dup_m,

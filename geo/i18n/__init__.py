@@ -362,6 +362,7 @@ PARAMETERS_ZH: dict[str, str] = {
     ),
     "component_name_km": "以另一资源点名称开头且相距此距离内的资源点视为其组成部分",
     "shared_km": "两个单元在此距离内以同一名称列出的记录视为一处跨界共有资源",
+    "shared_area_share": "以面表示的资源点在两个单元内各占其面积的此比例以上，即为两单元共有",
     "deadend_near_border_km": "距共享边界此距离内的断头节点参与检查",
     "deadend_across_km": "……且对岸节点的直线距离小于此值",
     "deadend_ratio": "……且道路距离与直线距离之比不小于此值",

@@ -30,11 +30,15 @@ class LoadedLayer:
         Facts for ``tia validate`` and run.json: format, encoding, source CRS, counts.
     warnings
         Findings that did not stop loading.
+    footprints
+        Sites only: the polygons of the sites given as areas, by ``site_id`` (the sites
+        themselves are points); a site spanning units is a resource they share.
     """
 
     data: gpd.GeoDataFrame
     info: dict[str, Any] = field(default_factory=dict)
     warnings: list[RunWarning] = field(default_factory=list)
+    footprints: gpd.GeoSeries | None = None
 
 
 def is_valid_coverage(layer: gpd.GeoDataFrame) -> bool:

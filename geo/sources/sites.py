@@ -175,6 +175,10 @@ def _geodesic_area_km2(geoms: gpd.GeoSeries) -> np.ndarray:
     return areas
 
 
+#: Key of the polygons reduced to points, kept for a moment in the frame's ``attrs``.
+FOOTPRINTS = "footprints"
+
+
 def _reduce_to_points(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
     """Drop empty geometries (counted) and reduce polygons/lines to a representative point."""
     empty = gdf.geometry.isna() | gdf.geometry.is_empty
@@ -182,6 +186,8 @@ def _reduce_to_points(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
     if "source_row" not in gdf.columns:
         gdf["source_row"] = np.flatnonzero(~empty.to_numpy()) + 1
     gdf["area_km2"] = _geodesic_area_km2(gdf.geometry)
+    polygonal = gdf.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    gdf.attrs[FOOTPRINTS] = np.where(polygonal, gdf.geometry.to_numpy(), None)
     gdf.geometry = shapely.point_on_surface(gdf.geometry.values)
     return gdf, int(empty.sum())
 
@@ -346,10 +352,16 @@ def load_sites(
     if gdf.empty:
         msg = f"{path}: no site has coordinates; fill in the coordinates or check the columns"
         raise DatasetError(msg)
+    footprints = gdf.attrs.pop(FOOTPRINTS, None)
     sites, more = _normalise(
         gdf, cols, path, "line" if kind in ("table", "excel") else "feature", id_prefix
     )
     warnings.extend(more)
+    if footprints is not None and len(footprints) == len(sites):
+        kept = pd.notna(footprints)
+        shapes = gpd.GeoSeries(footprints[kept], index=sites["site_id"].to_numpy()[kept], crs=WGS84)
+    else:
+        shapes = gpd.GeoSeries([], crs=WGS84)
     approximate = _approximate_positions(gdf)
     if approximate:
         warnings.append(RunWarning("sites_approximate", {"file": path.name, "n": approximate}))
@@ -362,7 +374,7 @@ def load_sites(
             )
         )
     info.update(rows_read=len(sites) + skipped, rows_skipped=skipped, sites=len(sites))
-    return LoadedLayer(sites, info, warnings)
+    return LoadedLayer(sites, info, warnings, footprints=shapes)
 
 
 def combine_site_files(layers: list[LoadedLayer]) -> LoadedLayer:
@@ -403,4 +415,6 @@ def combine_site_files(layers: list[LoadedLayer]) -> LoadedLayer:
     info["rows_read"] = sum(int(layer.info["rows_read"]) for layer in layers)
     info["rows_skipped"] = sum(int(layer.info["rows_skipped"]) for layer in layers)
     warnings = [w for layer in layers for w in layer.warnings]
-    return LoadedLayer(sites, info, warnings)
+    shapes = [layer.footprints for layer in layers if layer.footprints is not None]
+    footprints = gpd.GeoSeries(pd.concat(shapes), crs=WGS84) if shapes else None
+    return LoadedLayer(sites, info, warnings, footprints=footprints)

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pyproj
 import pytest
 import shapely
 
-from geo.admin import assign_units, border_distance, shared_borders, unit_borders, unit_name_key
+from geo.admin import (
+    assign_units,
+    border_distance,
+    listing_units,
+    shared_borders,
+    spanned_units,
+    unit_borders,
+    unit_name_key,
+)
 from geo.dataset import load_dataset
 from geo.pipeline import run_pipeline
 from tests.helpers import YIBIN
@@ -193,3 +202,25 @@ def test_sites_just_outside_are_attached_to_the_nearest_unit(two_units):
     assert codes["site_outside_units"].items == ["s2 site 2", "s3 site 3"]
     off, _ = assign_units(sites, two_units)  # attaching is off by default
     assert list(off["unit_id"]) == ["", "", "", "", "B"]
+
+
+def test_an_area_across_two_units_is_theirs_together():
+    units = gpd.GeoDataFrame(
+        {"unit_id": ["A", "B"], "name": ["甲", "乙"], "name_en": ["", ""]},
+        geometry=[shapely.box(0.0, 0.0, 1.0, 1.0), shapely.box(1.0, 0.0, 2.0, 1.0)],
+        crs=4326,
+    )
+    # 0.6 of the first area lies in A, 0.4 in B; the second has 0.05 of itself in B
+    footprints = gpd.GeoSeries(
+        [shapely.box(0.4, 0.4, 1.4, 0.6), shapely.box(0.05, 0.1, 1.05, 0.2)],
+        index=["across", "edge"],
+        crs=4326,
+    )
+    spans = spanned_units(footprints, units, min_share=0.1)
+    assert spans.to_dict() == {"across": "A;B"}
+    sites = pd.DataFrame(
+        {"site_id": ["across", "edge", "point"], "unit_declared": "", "unit_id": ["B", "A", "A"]}
+    )
+    listing = listing_units(sites, units, footprints=footprints, min_share=0.1)
+    # its own unit (where its point lies) first, then the others by share
+    assert listing.tolist() == ["B;A", "A", "A"]

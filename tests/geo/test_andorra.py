@@ -150,3 +150,22 @@ def test_a_big_extract_keeps_node_locations_on_disk(monkeypatch):
     assert 0 < len(small.data) < len(in_memory.data)
     assert small.info["ways"] == in_memory.info["ways"]
     assert small.info["ways_outside_extent"] == small.info["ways"] - len(small.data)
+
+
+def test_grandvalira_is_shared_by_encamp_and_canillo(results, units):
+    sites = gpd.read_file(ANDORRA / "sites.geojson")
+    crs = "EPSG:3035"  # equal-area: shares of the ski domain in each parish
+    ski = sites[sites["category"].str.startswith("landuse=winter_sports")].to_crs(crs)
+    parishes = units.to_crs(crs)
+    expected = set()
+    for area in ski.itertuples():
+        shares = parishes.geometry.intersection(area.geometry).area / area.geometry.area
+        listed = parishes.loc[(shares >= 0.1).to_numpy(), "unit_id"]
+        if len(listed) > 1:
+            expected.add((area.site_id, frozenset(listed)))
+    shared = results.shared_resources
+    found = {(r.site_a, frozenset([r.unit_a, *r.unit_b.split(";")])) for r in shared.itertuples()}
+    assert found == expected
+    # Grandvalira, named by the place nearest its middle, lies in two parishes
+    grandvalira = sites.loc[sites["name"] == "Ski area Grau Roig", "site_id"].iloc[0]
+    assert (grandvalira, frozenset({"Encamp", "Canillo"})) in found

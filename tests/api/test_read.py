@@ -28,6 +28,9 @@ def test_health_index_and_datasets(api_server, run_json):
     assert [w["message"] for w in detail["warnings"]] == [
         w["message"] for w in run_json["warnings"]
     ]
+    # the metadata says what the numbers rest on: drawn roads, approximate positions
+    codes = {w["code"] for w in detail["warnings"]}
+    assert {"roads_schematic", "sites_approximate", "illustrative_stats"} <= codes
     index = api_server.get("/")
     assert index.headers["content-type"].startswith("text/html")
     for link in ("/datasets/yibin/map", "/datasets/yibin/report", "/docs", "/ogc"):

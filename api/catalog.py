@@ -98,6 +98,11 @@ class Published:
         return Table.of(self.results.overlap_groups)
 
     @cached_property
+    def proposals(self) -> Table:
+        """Cooperation proposals, in the order listed (type, then gain)."""
+        return Table.of(self.results.proposals)
+
+    @cached_property
     def clusters(self) -> Table:
         """Resource clusters with their hulls."""
         return Table.of(self.results.clusters)

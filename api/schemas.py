@@ -32,6 +32,7 @@ __all__ = [
     "NoteOut",
     "Page",
     "PairRow",
+    "ProposalRow",
     "SiteRow",
     "UnitReport",
     "row_model",
@@ -76,6 +77,7 @@ SiteRow = row_model(
 PairRow = row_model("PairRow", CATALOGUE["overlap_pairs"])
 GroupRow = row_model("GroupRow", CATALOGUE["overlap_groups"])
 ClusterRow = row_model("ClusterRow", CATALOGUE["clusters"])
+ProposalRow = row_model("ProposalRow", CATALOGUE["proposals"])
 
 
 class Health(BaseModel):

@@ -26,6 +26,7 @@ from geo.analyses.linkage import Linkage, LoadStats, UnitDistances
 from geo.analyses.markets import LoadMarkets, Markets
 from geo.analyses.network import BorderFriction, BuildNetwork, Isochrones, LoadRoads, TravelTimes
 from geo.analyses.overlaps import Overlaps
+from geo.analyses.proposals import Proposals
 from geo.analyses.swot import Swot
 from geo.analyses.terrain import Terrain
 
@@ -57,6 +58,7 @@ REGISTRY: tuple[Stage, ...] = (
     Linkage(),
     Efficiency(),
     Terrain(),
+    Proposals(),
     Swot(),
 )
 

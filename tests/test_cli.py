@@ -76,7 +76,7 @@ def test_analyze_bundled_dataset(tmp_path):
         "classify sites", "assign units", "record duplicates", "link components",
         "measure borders", "load roads", "build network", "travel times", "isochrones",
         "border friction", "markets", "overlaps", "clusters", "balance", "density",
-        "unit distances", "linkage", "efficiency", "terrain", "swot",
+        "unit distances", "linkage", "efficiency", "terrain", "proposals", "swot",
         "display geometry", "write tables and layers", "write map.html", "write report.html",
     ]  # fmt: skip
     assert all(seconds >= 0 for seconds in record["timings_s"].values())

@@ -20,6 +20,7 @@ from api.schemas import (
     Health,
     Page,
     PairRow,
+    ProposalRow,
     SiteRow,
     UnitReport,
 )
@@ -295,6 +296,40 @@ async def clusters(
             rows = np.flatnonzero(table.values("candidate").astype(bool))
             rows = rows[np.argsort(table.values("rank")[rows], kind="stable")]
         return table_response(table, rows, limit=limit, offset=offset, fmt=format, name="clusters")
+
+    return run.answer(_cache_key(request), build)
+
+
+@router.get("/datasets/{dataset_id}/proposals", **_table_route(ProposalRow))
+async def proposals(
+    run: Run,
+    request: Request,
+    type: Annotated[
+        str | None, Query(description="joint_brand, joint_product, coordinated_positioning ...")
+    ] = None,
+    unit: Annotated[str | None, Query(description="proposals this unit takes part in")] = None,
+    min_gain: Annotated[
+        float | None, Query(description="gain at least this (its gain_unit)")
+    ] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    format: TableFormat = "json",
+) -> Response:
+    """List cooperation proposals: who should do what together, the gain and its fair shares."""
+
+    def build() -> Response:
+        if run.results.proposals is None:
+            raise HTTPException(404, "this run has no proposals (see /datasets/{id}: skipped)")
+        table = run.proposals
+        mask = None
+        if type is not None and len(table):
+            mask = _and(mask, table.values("type") == type)
+        if unit is not None and len(table):
+            mask = _and(mask, _has_token(table.attributes["units"], unit))
+        if min_gain is not None and len(table):
+            mask = _and(mask, table.values("gain").astype(float) >= min_gain)
+        rows = None if mask is None else np.flatnonzero(mask)
+        return table_response(table, rows, limit=limit, offset=offset, fmt=format, name="proposals")
 
     return run.answer(_cache_key(request), build)
 

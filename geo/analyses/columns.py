@@ -9,7 +9,9 @@ __all__ = [
     "CLUSTER_COLUMNS",
     "GROUP_COLUMNS",
     "PAIR_COLUMNS",
+    "PROPOSAL_COLUMNS",
     "SHARED_RESOURCE_COLUMNS",
+    "SHARE_COLUMNS",
     "SITE_COLUMNS",
 ]
 
@@ -115,4 +117,32 @@ SHARED_RESOURCE_COLUMNS: dict[str, tuple[type, str]] = {
     "unit_b": (str, "the unit(s) listing the second record, or the record's other units"),
     "distance_m": (float, "distance between the two records, m (0 for one record)"),
     "records": (int, "2: two records of one resource; 1: one record naming several units"),
+}
+
+PROPOSAL_COLUMNS: dict[str, tuple[type, str]] = {
+    "proposal_id": (str, "proposal id (P001 ...), in the order listed"),
+    "type": (
+        str,
+        "joint_brand, joint_product, coordinated_positioning, joint_management, road_link",
+    ),
+    "units": (str, "the units that would act together, ;-joined"),
+    "n_units": (int, "how many units"),
+    "sites": (str, "the sites concerned, ;-joined (empty for a road link)"),
+    "gain": (float, "expected gain under the type's model (geo.proposals)"),
+    "gain_unit": (str, "people (decay-weighted population reached), unit_markets or minutes"),
+    "evidence": (str, "the findings behind it, JSON (zone, cluster, themes, group, link ...)"),
+    "source": (str, "the finding it comes from, in words (zone, cluster, theme, group ...)"),
+    "shapley_exact": (bool, "the Shapley shares are exact (false: sampled, with an error)"),
+    "priority": (str, "high, medium or low: the gain's tercile within its type"),
+    "explanation": (str, "the proposal in one Chinese sentence"),
+    "explanation_en": (str, "the proposal in one English sentence"),
+}
+
+SHARE_COLUMNS: dict[str, tuple[type, str]] = {
+    "proposal_id": (str, "the proposal"),
+    "unit_id": (str, "one of its units"),
+    "shapley": (float, "the unit's Shapley value of the gain (its fair share)"),
+    "shapley_stderr": (float, "standard error of a sampled Shapley value (0: exact)"),
+    "proportional": (float, "the gain shared in proportion to the units' own markets"),
+    "equal": (float, "the gain shared equally"),
 }

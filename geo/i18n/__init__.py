@@ -375,6 +375,8 @@ PARAMETERS_ZH: dict[str, str] = {
     "link_min_saving_min": "缺失连接：新连接至少节省的分钟数",
     "link_thin_km": "相距小于此值的候选连接只保留最优者",
     "link_max": "最多列出的缺失连接数",
+    "proposal_max_per_type": "每类合作建议最多保留的条数（按收益从大到小）",
+    "shapley_samples": "超过 12 个单元时 Shapley 值的抽样排列数",
     "roads_sparse_ratio": "道路节点密度低于中位数此比例的单元视为缺少道路数据",
     "isochrone_minutes": "等时圈的时间分段（分钟）",
     "isochrone_min_grade": "达到此 A 级的资源点与交通节点一样绘制等时圈",

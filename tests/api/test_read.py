@@ -303,3 +303,27 @@ def test_every_json_route_documents_its_rows(api_server, published):
     assert unit["responses"]["200"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/UnitReport"
     }
+
+
+def test_proposal_filters_match_plain_python(api_server, published):
+    rows = read_csv(published / "proposals.csv")
+    assert rows
+    everything = api_server.get("/datasets/yibin/proposals", limit=1000).json()
+    assert [r["proposal_id"] for r in everything["items"]] == [r["proposal_id"] for r in rows]
+    for query, keep in (
+        ({"type": "joint_brand"}, lambda r: r["type"] == "joint_brand"),
+        ({"unit": "511528"}, lambda r: "511528" in r["units"].split(";")),
+        ({"min_gain": 100000}, lambda r: float(r["gain"]) >= 100000),
+    ):
+        page = api_server.get("/datasets/yibin/proposals", limit=1000, **query).json()
+        expected = [r["proposal_id"] for r in rows if keep(r)]
+        assert expected
+        assert [r["proposal_id"] for r in page["items"]] == expected
+    shares = api_server.get("/datasets/yibin/tables/proposal_shares", limit=1000).json()
+    by_proposal: dict[str, float] = {}
+    for share in shares["items"]:
+        by_proposal[share["proposal_id"]] = (
+            by_proposal.get(share["proposal_id"], 0.0) + share["shapley"]
+        )
+    for row in rows:  # the fair shares add up to the gain (efficiency)
+        assert by_proposal[row["proposal_id"]] == pytest.approx(float(row["gain"]), rel=1e-6)

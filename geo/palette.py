@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["BORDER_FINDING_STYLES", "GB_COLOURS", "MISSING_LINK_COLOUR", "ROAD_STYLES"]
+__all__ = [
+    "BORDER_FINDING_STYLES",
+    "GB_COLOURS",
+    "MISSING_LINK_COLOUR",
+    "PROPOSAL_COLOURS",
+    "ROAD_STYLES",
+]
 
 #: Colour of each GB/T 18972-2017 main class ("": not classified).
 GB_COLOURS: dict[str, str] = {
@@ -36,3 +42,11 @@ BORDER_FINDING_STYLES: dict[str, tuple[str, str | None]] = {
 }
 #: Colour of a missing link on the map.
 MISSING_LINK_COLOUR = "#1a9850"
+#: Colour of each cooperation proposal type (:data:`geo.proposals.PROPOSAL_TYPES`).
+PROPOSAL_COLOURS: dict[str, str] = {
+    "joint_brand": "#1b9e77",
+    "joint_product": "#66a61e",
+    "coordinated_positioning": "#d95f02",
+    "joint_management": "#7570b3",
+    "road_link": "#e7298a",
+}

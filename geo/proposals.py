@@ -410,8 +410,14 @@ def build_proposals(
     table = table.assign(_order=table["type"].map(order)).sort_values(
         ["_order", "gain"], ascending=[True, False], kind="stable"
     )
-    table = table.groupby("type", sort=False).head(max_per_type).drop(columns="_order")
+    table = table.groupby("type", sort=False).head(max_per_type)
     table["priority"] = _priority(table)
+    # listed high priority first, each priority in type order, largest gain first
+    rank = table["priority"].map({"high": 0, "medium": 1, "low": 2})
+    table = table.assign(_rank=rank).sort_values(
+        ["_rank", "_order", "gain"], ascending=[True, True, False], kind="stable"
+    )
+    table = table.drop(columns=["_order", "_rank"])
     ids = {old: f"P{k + 1:03d}" for k, old in enumerate(table.index)}
     table.insert(0, "proposal_id", [ids[i] for i in table.index])
     share_table = share_table[share_table["candidate"].isin(ids)]

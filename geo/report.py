@@ -68,6 +68,30 @@ def _road_exits(exits: pd.DataFrame | None) -> list[dict[str, Any]]:
     ]
 
 
+def _proposals(results: Results, lang: str, shown: int = 10) -> dict[str, Any]:
+    """Return the proposals in the report's language and the shares of the first ``shown``."""
+    table = results.outputs.get("proposals")
+    if table is None or table.empty:
+        return {"proposals": [], "shares": [], "proposal_counts": ""}
+    rows = pd.DataFrame(table.drop(columns="geometry"))
+    rows["sentence"] = rows["explanation"] if lang == "zh" else rows["explanation_en"]
+    counts = rows["type"].value_counts(sort=False)
+    joiner = "、" if lang == "zh" else ", "
+    said = joiner.join(f"{i18n.term('proposal_type', t, lang)} {n}" for t, n in counts.items())
+    shares = pd.DataFrame(results.outputs["proposal_shares"].drop(columns="geometry"))
+    gain = rows.set_index("proposal_id")["gain"]
+    first = rows["proposal_id"].head(shown).tolist()
+    grouped = []
+    for pid in first:
+        mine = shares[shares["proposal_id"] == pid].copy()
+        total = float(gain[pid]) or 1.0
+        for column in ("shapley", "proportional", "equal"):
+            mine[f"{column}_share"] = mine[column] / total
+        mine["stderr_share"] = mine["shapley_stderr"] / total
+        grouped.append((pid, mine.to_dict(orient="records")))
+    return {"proposals": _records(rows), "shares": grouped, "proposal_counts": said}
+
+
 #: Rows of a long table the report shows (the rest are in the published files).
 MAX_TABLE_ROWS = 100
 
@@ -215,6 +239,7 @@ def render_report(results: Results, *, lang: str = "zh") -> str:
         "road_notes": [
             _said(w, lang) for w in results.data_quality() if w.code.startswith("roads_")
         ],
+        **_proposals(results, lang),
         "level": lambda value: i18n.level_words(value, lang) if value else "",
         "road_classes": MAIN_CLASSES,
         "links": _records(

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 __all__ = ["swot_summary"]
@@ -50,8 +51,10 @@ class _UnitFacts:
         links: pd.DataFrame,
         deadends: gpd.GeoDataFrame | None,
         efficiency: pd.DataFrame | None,
+        proposals: tuple[pd.DataFrame, pd.DataFrame] | None = None,
     ) -> None:
         self.n_units = len(table)
+        self.proposals = _proposal_facts(*proposals) if proposals is not None else {}
         self.rows = table[["endowment", "share"]].to_dict("index")
         self.rank = table["endowment"].rank(ascending=False, method="min").to_dict()
         ordered = sites.sort_values(["unit_id", "a_grade", "name"], ascending=[True, False, True])
@@ -156,6 +159,29 @@ class _UnitFacts:
                         "illustrative": bool(scores.get("illustrative")),
                     }
                 )
+        if unit_id in self.proposals:  # the proposals say what to do, with whom, for what
+            opportunities = self.proposals[unit_id]
+        else:
+            opportunities = self._finding_opportunities(unit_id)
+        threats = [
+            {
+                "fact": "competitor",
+                "theirs": pair["theirs"],
+                "other": pair["other"],
+                "ours": pair["ours"],
+                "score": float(pair["score"]),
+            }
+            for pair in self.threats.get(unit_id, [])
+        ]
+        return {
+            "strengths": strengths,
+            "weaknesses": weaknesses,
+            "opportunities": opportunities,
+            "threats": threats,
+        }
+
+    def _finding_opportunities(self, unit_id: str) -> list[dict[str, Any]]:
+        """Opportunities from the findings themselves, for a run without proposals."""
         opportunities = [
             {"fact": "shared_resource", "resource": pair["resource"], "other": pair["other"]}
             for pair in self.shared.get(unit_id, [])
@@ -181,22 +207,40 @@ class _UnitFacts:
                     "illustrative": bool(link.get("illustrative")),
                 }
             )
-        threats = [
+        return opportunities
+
+
+def _proposal_facts(
+    proposals: pd.DataFrame, shares: pd.DataFrame, per_unit: int = 3
+) -> dict[str, list[dict[str, Any]]]:
+    """Each unit's first proposals with its partners and fair share, one type at a time.
+
+    In the order the proposals are listed, the first of each type comes first, so a unit's
+    three bullets are three kinds of cooperation when it has them.
+    """
+    table = proposals.set_index("proposal_id")
+    order = pd.Index(proposals["proposal_id"]).get_indexer(shares["proposal_id"])
+    listed = shares.iloc[np.argsort(order, kind="stable")]
+    listed = listed.assign(type=table["type"].reindex(listed["proposal_id"]).to_numpy())
+    first = ~listed.duplicated(["unit_id", "type"])
+    picked = (
+        pd.concat([listed[first], listed[~first]]).groupby("unit_id", sort=False).head(per_unit)
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for share in picked.itertuples():
+        row = table.loc[share.proposal_id]
+        out.setdefault(share.unit_id, []).append(
             {
-                "fact": "competitor",
-                "theirs": pair["theirs"],
-                "other": pair["other"],
-                "ours": pair["ours"],
-                "score": float(pair["score"]),
+                "fact": "proposal",
+                "proposal_id": share.proposal_id,
+                "type": row["type"],
+                "partners": [u for u in str(row["units"]).split(";") if u and u != share.unit_id],
+                "gain": float(row["gain"]),
+                "gain_unit": row["gain_unit"],
+                "share": float(share.shapley) / (float(row["gain"]) or 1.0),
             }
-            for pair in self.threats.get(unit_id, [])
-        ]
-        return {
-            "strengths": strengths,
-            "weaknesses": weaknesses,
-            "opportunities": opportunities,
-            "threats": threats,
-        }
+        )
+    return out
 
 
 def swot_summary(
@@ -210,6 +254,7 @@ def swot_summary(
     *,
     deadends: gpd.GeoDataFrame | None = None,
     efficiency: pd.DataFrame | None = None,
+    proposals: tuple[pd.DataFrame, pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
     """Bullet points per unit (with sites) and per zone.
 
@@ -223,6 +268,9 @@ def swot_summary(
         Outputs of the overlap, cluster and linkage stages.
     deadends, efficiency
         Optional network and DEA outputs.
+    proposals
+        The cooperation proposals and their shares: a unit's opportunities are its proposals
+        (without them, the findings they come from).
 
     Returns
     -------
@@ -235,7 +283,7 @@ def swot_summary(
         sites = sites[(sites["role"] == "attraction") & sites["parent"].fillna("").eq("")]
     name = units.set_index("unit_id")["name"].to_dict()
     table = unit_table.set_index("unit_id")
-    facts = _UnitFacts(sites, table, overlaps, clusters, links, deadends, efficiency)
+    facts = _UnitFacts(sites, table, overlaps, clusters, links, deadends, efficiency, proposals)
     out_units = [
         {"unit_id": unit_id, "name": name.get(unit_id, unit_id), **facts.bullets(unit_id)}
         for unit_id in table.index[table["sites"] > 0]

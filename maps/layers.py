@@ -18,7 +18,12 @@ from rasterio.warp import Resampling, calculate_default_transform, reproject
 
 from geo.coords import local_projected_crs
 from geo.i18n import names_in, term, unit_names
-from geo.palette import BORDER_FINDING_STYLES, MISSING_LINK_COLOUR, ROAD_STYLES
+from geo.palette import (
+    BORDER_FINDING_STYLES,
+    MISSING_LINK_COLOUR,
+    PROPOSAL_COLOURS,
+    ROAD_STYLES,
+)
 from geo.results import Results
 from geo.road_classes import MAIN_CLASSES, main_class
 from maps.escape import html_columns, html_text
@@ -533,6 +538,47 @@ def missing_links_layer(results: Results, w: Words, lang: str) -> tuple[Any, Leg
     return layer, _swatch(MISSING_LINK_COLOUR, f"{w['missing_links']} ({len(gdf)})", "line")
 
 
+def proposals_layer(results: Results, w: Words, lang: str) -> tuple[Any, Legend] | None:
+    """Draw the proposals coloured by type: their sites joined, or the link; sentence on hover."""
+    gdf = results.outputs.get("proposals")
+    if gdf is None or gdf.empty:
+        return None
+    sentence = gdf["explanation"] if lang == "zh" else gdf["explanation_en"]
+    # a proposal's sites drawn as a star from their middle (a drawing, not a measure: the
+    # planar centroid of lon/lat does), so the partners read as one offer
+    lines = [
+        shapely.MultiLineString([[(c.x, c.y), (p.x, p.y)] for p in shapely.get_parts(g)])
+        if g.geom_type == "MultiPoint" and len(shapely.get_parts(g)) > 1
+        else g
+        for g, c in zip(gdf.geometry, shapely.centroid(gdf.geometry.values), strict=True)
+    ]
+    shown = gpd.GeoDataFrame(
+        {"what": (gdf["proposal_id"] + " " + sentence).to_numpy(), "type": gdf["type"].to_numpy()},
+        geometry=lines,
+        crs=gdf.crs,
+    )
+    layer = folium.GeoJson(
+        features(shown, ["what", "type"]),
+        name=w["proposals"],
+        show=False,
+        style_function=lambda f: {
+            "color": PROPOSAL_COLOURS.get(f["properties"]["type"], "#666"),
+            "weight": 3,
+            "opacity": 0.85,
+            "dashArray": "4 4",
+        },
+        marker=folium.CircleMarker(radius=4, fill=True, fill_opacity=0.9),
+        tooltip=_tooltip(["what"], [""]),
+    )
+    present = set(gdf["type"])
+    legend = "".join(
+        _swatch(colour, term("proposal_type", kind, lang), "line")
+        for kind, colour in PROPOSAL_COLOURS.items()
+        if kind in present
+    )
+    return layer, legend
+
+
 # drawing order: bottom first; the sites (see maps.sites) go on top of all of these
 LAYERS = {
     "hillshade": hillshade_layer,
@@ -548,4 +594,5 @@ LAYERS = {
     "border_deadends": deadends_layer,
     "borders": borders_layer,
     "missing_links": missing_links_layer,
+    "proposals": proposals_layer,
 }

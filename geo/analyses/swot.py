@@ -27,5 +27,8 @@ class Swot(Stage):
             ctx["linkage"],
             deadends=ctx.get("border_deadends"),
             efficiency=ctx.get("efficiency"),
+            proposals=None
+            if ctx.get("proposals") is None
+            else (ctx["proposals"], ctx["proposal_shares"]),
         )
         return StageResult(indicators=summary)

@@ -65,6 +65,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "border_deadends": ("断头路（临界未连通）", "Border dead-ends"),
     "borders": ("共享边界（按跨界道路）", "Shared borders (by road crossings)"),
     "missing_links": ("缺失连接", "Missing links"),
+    "map:proposals": ("合作建议", "Cooperation proposals"),
     "map:missing_link_tip": (
         "{id} {a} – {b}：直线 {km:.1f} km，可节省 {saving:.0f} 分钟，{pairs} 对景点受益",
         "{id} {a} – {b}: {km:.1f} km straight, saves {saving:.0f} min, {pairs} site pairs gain",
@@ -122,6 +123,32 @@ WORDS: dict[str, tuple[str, str]] = {
         "Cross-border clusters and cooperation candidates",
     ),
     "friction": ("边界摩擦", "Border friction"),
+    "proposals": ("合作建议与利益协调", "Cooperation proposals and benefit sharing"),
+    "proposals_intro": (
+        "由跨界发现生成的合作建议：谁与谁一起做什么、预期收益（按各类型的模型）"
+        "以及按 Shapley 值的公平分配（并列按各自市场的比例分配与平均分配）。共 {n} 条：{types}。",
+        "Proposals generated from the cross-border findings: who should do what together, the "
+        "expected gain under each type's model and its fair (Shapley) shares, beside shares in "
+        "proportion to each unit's own market and equal shares. {n} in all: {types}.",
+    ),
+    "gain": ("预期收益", "expected gain"),
+    "priority": ("优先级", "priority"),
+    "proposal": ("建议", "proposal"),
+    "shares_of": ("收益分配（前 {n} 条建议）", "Benefit shares (the first {n} proposals)"),
+    "shapley": ("Shapley 值", "Shapley"),
+    "proportional": ("按比例", "proportional"),
+    "equal": ("平均", "equal"),
+    "proposal_type:joint_brand": ("联合品牌与联票", "joint brand and ticket"),
+    "proposal_type:joint_product": ("联合产品或线路", "joint product or route"),
+    "proposal_type:coordinated_positioning": ("错位发展、协调定位", "coordinated positioning"),
+    "proposal_type:joint_management": ("联合管理", "joint management"),
+    "proposal_type:road_link": ("连接道路", "road link"),
+    "priority:high": ("高", "high"),
+    "priority:medium": ("中", "medium"),
+    "priority:low": ("低", "low"),
+    "gain_unit:people": ("人（客源）", "people reached"),
+    "gain_unit:unit_markets": ("个等权单元市场", "equal unit markets"),
+    "gain_unit:minutes": ("分钟", "minutes"),
     "balance": ("均衡与格局", "Balance and pattern"),
     "linkage": ("空间联系", "Linkage"),
     "efficiency": ("旅游效率（DEA）", "Efficiency (DEA)"),
@@ -880,6 +907,19 @@ def swot_bullet(fact: dict[str, Any], lang: str, units: dict[str, str]) -> str:
         return (
             f"{f['pairs']} competing (duplicated) pairs inside the zone, {f['across']} across "
             "borders"
+        )
+    if kind == "proposal":
+        partners = join.join(name(u) for u in f["partners"])
+        what = term("proposal_type", f["type"], lang)
+        unit = term("gain_unit", f["gain_unit"], lang)
+        if zh:
+            return (
+                f"{f['proposal_id']} {what}：与{partners}合作，预期收益 {f['gain']:,.0f} {unit}，"
+                f"按 Shapley 值分得 {f['share']:.0%}"
+            )
+        return (
+            f"{f['proposal_id']} {what} with {partners}: expected gain {f['gain']:,.0f} {unit}, "
+            f"a fair (Shapley) share of {f['share']:.0%}"
         )
     if kind == "zone_joint":
         spans = join.join(name(u) for u in f["units"])

@@ -22,6 +22,7 @@ SECTIONS = [
     "overlaps",
     "clusters",
     "friction",
+    "proposals",
     "balance",
     "linkage",
     "efficiency",

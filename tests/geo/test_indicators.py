@@ -145,13 +145,16 @@ def test_yibin_swot_reads_for_changning_and_xingwen():
     assert say(changning["strengths"][1], "zh").startswith("代表性资源：蜀南竹海（5A级）")
     # the Bo culture of Xingwen and Gong is a heritage to develop together, never a threat
     assert not any(t["other"] == "511526" for t in xingwen["threats"])  # Gong County
+    # ... its opportunities are the proposals: a joint Bo-culture product with Xingwen
     gong = units["511526"]
-    together = [say(o, "en") for o in gong["opportunities"] if o["fact"] == "complement"]
-    assert any(
-        "complements 九丝城遗址 in Xingwen County" in t and "bo_culture" in t for t in together
-    )
-    bo = next(o for o in gong["opportunities"] if o["fact"] == "complement")
-    assert say(bo, "zh").startswith("与兴文县的九丝城遗址互补")
+    proposals = results.proposals.set_index("proposal_id")
+    mine = [o for o in gong["opportunities"] if o["fact"] == "proposal"]
+    assert mine
+    bo = next(o for o in mine if "bo_culture" in proposals.loc[o["proposal_id"], "evidence"])
+    assert bo["partners"] == ["511528"]
+    assert bo["type"] == "joint_product"
+    assert say(bo, "zh").startswith(f"{bo['proposal_id']} 联合产品或线路：与兴文县合作，预期收益")
+    assert say(bo, "en").endswith("a fair (Shapley) share of 50%")
     competitor = xingwen["threats"][0]
     assert say(competitor, "zh").startswith(f"{chinese[competitor['other']]}的")
     zone = swot["zones"][0]

@@ -82,7 +82,7 @@ def test_layers_can_be_chosen(results):
         "Tourism sites",
     ]
     # every layer the run has (no hillshade; no missing links or roads out on schematic roads)
-    assert len(_overlays(build_map(results))) == 14
+    assert len(_overlays(build_map(results))) == 15
 
 
 @pytest.mark.parametrize(

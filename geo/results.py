@@ -302,10 +302,12 @@ def _write_tables(results: Results, folder: Path) -> list[str]:
             written.extend(output.files)
             if output.csv:  # its attributes as a table too, for spreadsheets
                 table = pd.DataFrame(value.drop(columns=value.geometry.name))
-                others.append(partial(write_csv, table, folder / output.csv))
+                others.append(
+                    partial(write_csv, table, folder / output.csv, precise=output.precise)
+                )
                 written.append(output.csv)
         elif output.csv:
-            others.append(partial(write_csv, value, folder / output.csv))
+            others.append(partial(write_csv, value, folder / output.csv, precise=output.precise))
             written.append(output.csv)
         # the read model: the same rows with their types kept, for the server to read back
         others.append(

@@ -76,6 +76,8 @@ class Output:
         The attribute columns: name -> (type, description). The API's row schemas are made
         from them; a test holds each declared output to them on the bundled run. A column
         that only some datasets produce (e.g. needs roads) says so in its description.
+    precise
+        Float columns its CSV writes at full precision (the others: 3 decimals).
     """
 
     name: str
@@ -90,6 +92,7 @@ class Output:
     api: bool = True
     display: Literal["coverage", "features"] | None = None
     columns: Mapping[str, tuple[type, str]] = field(default_factory=dict)
+    precise: tuple[str, ...] = ()
 
     def label(self, lang: str) -> str:
         """Return the title in ``lang`` (English when there is none)."""

@@ -5,17 +5,33 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from geo.analyses.base import Context, Output, Stage, StageResult
+from pydantic import Field
+
+from geo.analyses.base import Context, Output, ParamModel, Stage, StageResult
 from geo.analyses.inputs import table_limits
 from geo.diagnostics import Note, RunWarning
-from geo.linkage import centroid_distances, gravity_linkage
+from geo.linkage import centroid_pairs, gravity_linkage
 from geo.sources.stats import UnitStats, load_stats
 
 if TYPE_CHECKING:
     from geo.dataset import Dataset
     from geo.parts import StatsPart
 
-__all__ = ["Linkage", "LoadStats", "UnitDistances", "stats_warnings"]
+__all__ = ["Linkage", "LinkageParams", "LoadStats", "UnitDistances", "stats_warnings"]
+
+
+class LinkageParams(ParamModel):
+    """Gravity linkage and the cooperation network (keys of ``[params]``)."""
+
+    linkage_reach_minutes: float = Field(
+        180.0, gt=0, description="units farther apart by road are not linked"
+    )
+    linkage_reach_km: float = Field(
+        150.0, gt=0, description="units whose centroids are farther apart are not linked"
+    )
+    linkage_top_k: int = Field(
+        3, ge=1, le=100, description="a link is among the k strongest of one of its units"
+    )
 
 
 class UnitDistances(Stage):
@@ -23,6 +39,7 @@ class UnitDistances(Stage):
 
     name = "unit distances"
     needs = ("units",)
+    params = (LinkageParams,)
     background = True
 
     def skip_reason(self, ctx: Context) -> Note | None:
@@ -37,7 +54,8 @@ class UnitDistances(Stage):
 
     def run(self, ctx: Context) -> StageResult:
         """Measure the distances."""
-        return StageResult({"centroid_km": centroid_distances(ctx["units"])})
+        within = centroid_pairs(ctx["units"], ctx.params.linkage_reach_km)
+        return StageResult({"centroid_pairs": within})
 
 
 class Linkage(Stage):
@@ -46,13 +64,21 @@ class Linkage(Stage):
     name = "linkage"
     section = "linkage"
     needs = ("units", "unit_indicators")
+    params = (LinkageParams,)
     outputs = (
-        Output("linkage", "table", {"en": "Gravity linkage", "zh": "引力联系"}, csv="linkage.csv"),
+        Output(
+            "linkage",
+            "table",
+            {"en": "Gravity linkage", "zh": "引力联系"},
+            csv="linkage.csv",
+            precise=("strength", "share"),
+        ),
     )
 
     def run(self, ctx: Context) -> StageResult:
         """Load ``[stats]`` when given and measure the links."""
         part, units, table = ctx.dataset.stats, ctx["units"], ctx["unit_indicators"]
+        params = ctx.params
         stats = ctx.get("stats")
         population = part.population if part else None
         links, link_share, summary = gravity_linkage(
@@ -60,7 +86,10 @@ class Linkage(Stage):
             table.set_index("unit_id")["endowment"],
             population=stats.table[population] if population else None,
             hub_minutes=ctx.get("hub_minutes"),
-            centroid_km=ctx.get("centroid_km"),
+            within=ctx.get("centroid_pairs"),
+            reach_minutes=params.linkage_reach_minutes,
+            reach_km=params.linkage_reach_km,
+            top_k=params.linkage_top_k,
         )
         if population:
             shaky = stats.illustrative_units([population])

@@ -82,3 +82,28 @@ def test_dea_unit_without_inputs_is_reported_not_a_crash():
     assert np.isnan(scores.loc["Z", ["ccr", "bcc", "scale", "lambda_sum"]].astype(float)).all()
     without = dea(STORES, ["x"], ["y"])
     assert scores.loc[STORES.index, "ccr"].tolist() == pytest.approx(without["ccr"].tolist())
+
+
+def test_cooperation_network_is_each_units_strongest_few_within_reach():
+    # six 1-degree boxes in a row on the equator, endowments chosen by hand
+    units = gpd.GeoDataFrame(
+        {"unit_id": list("abcdef")},
+        geometry=[shapely.box(k, -0.5, k + 1, 0.5) for k in range(6)],
+        crs=4326,
+    )
+    endowment = pd.Series(dict(zip("abcdef", [1.0, 4.0, 9.0, 16.0, 25.0, 36.0], strict=True)))
+    degree_km = 111.319
+    pairs, _, summary = gravity_linkage(units, endowment, reach_km=2.5 * degree_km, top_k=1)
+    # within 2.5 degrees: neighbours 1 and 2 apart, never 3 or more
+    assert len(pairs) == 5 + 4
+    assert pairs["distance"].max() < 2.5 * degree_km
+    # brute force: a pair is a link when it is the strongest pair of one of its units
+    strength = {(r.unit_a, r.unit_b): r.strength for r in pairs.itertuples()}
+    expected = set()
+    for unit in "abcdef":
+        mine = {k: v for k, v in strength.items() if unit in k}
+        expected.add(max(mine, key=mine.get))
+    linked = {(r.unit_a, r.unit_b) for r in pairs.itertuples() if r.cooperation_link}
+    assert linked == expected
+    assert len(linked) < len(pairs)
+    assert summary["reach"] == pytest.approx(2.5 * degree_km)

@@ -19,7 +19,7 @@ def test_a_failed_write_leaves_the_previous_results_and_no_staging_folder(tmp_pa
     write_results(results, out, started=datetime.now(UTC))
     before = sorted(p.relative_to(out) for p in out.rglob("*"))
 
-    def disk_full(frame, path):
+    def disk_full(frame, path, **options):
         raise OSError(f"No space left on device: {path.name}")
 
     monkeypatch.setattr(geo.results, "write_csv", disk_full)  # the lane beside the GeoPackage

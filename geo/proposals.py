@@ -172,10 +172,11 @@ def _cluster_offers(clusters: pd.DataFrame | None) -> list[Candidate]:
     return found
 
 
-def _theme_products(pairs: pd.DataFrame | None) -> list[Candidate]:
+def _theme_products(pairs: pd.DataFrame | None, keep: int = 1000) -> list[Candidate]:
     """Offer a joint product per unit pair and theme of its complementary pairs across borders.
 
-    The same sites sharing several themes make one product (its themes listed together).
+    The same sites sharing several themes make one product (its themes listed together); the
+    ``keep`` lines with the strongest pair are described.
     """
     if pairs is None or pairs.empty:
         return []
@@ -186,6 +187,11 @@ def _theme_products(pairs: pd.DataFrame | None) -> list[Candidate]:
         high=np.maximum(across["unit_a"], across["unit_b"]),
     ).explode("theme")
     across = across[across["theme"].fillna("") != ""]
+    # only the strongest product lines are described (a national run has 10^5 of them)
+    key = ["low", "high", "theme"]
+    best = across.groupby(key, sort=False)["score"].max().nlargest(keep)
+    across = across.merge(best.rename("best").reset_index(), on=key, how="inner")
+    across = across.sort_values(["best", "score"], ascending=False, kind="stable")
     lines: dict[tuple[str, str, frozenset[str]], dict[str, Any]] = {}
     for (a, b, theme), group in across.groupby(["low", "high", "theme"], sort=False):
         members = list(dict.fromkeys([*group["site_a"], *group["site_b"]]))
@@ -301,6 +307,22 @@ def _game(
     return (contested if candidate.kind == "coordinated_positioning" else joint), own
 
 
+def _strongest(candidates: list[Candidate], keep: int) -> list[Candidate]:
+    """At most ``keep`` candidates per type, strongest evidence first, in the given order.
+
+    The gains are measured for these only, so a national run with hundreds of thousands of
+    complementary pairs measures a bounded number of proposals.
+    """
+    by_kind: dict[str, list[Candidate]] = {}
+    for candidate in candidates:
+        by_kind.setdefault(candidate.kind, []).append(candidate)
+    chosen = set()
+    for group in by_kind.values():
+        ranked = sorted(group, key=lambda c: -float(c.evidence.get("max_score", 0.0)))
+        chosen.update(id(c) for c in ranked[:keep])
+    return [c for c in candidates if id(c) in chosen]
+
+
 def _priority(table: pd.DataFrame) -> pd.Series:
     """Rate each proposal high, medium or low by its gain's tercile within its type."""
     rank = table.groupby("type")["gain"].rank(pct=True, method="average")
@@ -331,7 +353,8 @@ def build_proposals(
     explain
         Sentences for the proposals (given the proposals, the shares and a language).
     max_per_type
-        Proposals kept per type, largest gain first.
+        Proposals kept per type, largest gain first (of the ``4 × max_per_type`` candidates
+        per type with the strongest evidence, whose gains are measured).
     samples
         Join orders sampled for the Shapley value above 12 units.
     market_unit
@@ -351,7 +374,7 @@ def build_proposals(
     unit_of = pd.Series(sites["unit_id"].astype(str).to_numpy(), index=row_of.index)
     point_of = pd.Series(sites.geometry.values, index=row_of.index)
     rows, shares = [], []
-    for candidate in candidates:
+    for candidate in _strongest(candidates, 4 * max_per_type):
         v, own = _game(candidate, weights, row_of, unit_of)
         n = len(candidate.units)
         result = shapley_values(n, v, samples=samples)

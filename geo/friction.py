@@ -253,6 +253,7 @@ def border_deadends(
     near_border_km: float = 2.0,
     across_km: float = 3.0,
     ratio: float = 5.0,
+    located: pd.DataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Dead-end roads near a border whose neighbour's network is close but far by road.
 
@@ -267,6 +268,9 @@ def border_deadends(
         Output of :func:`geo.admin.unit_borders`.
     near_border_km, across_km, ratio
         Thresholds of the definition.
+    located
+        The graph's nodes with ``unit``, ``border_km`` and ``border_unit`` by node id
+        (:func:`geo.missing_links.locate_graph_nodes`), when already found.
 
     Returns
     -------
@@ -291,13 +295,23 @@ def border_deadends(
     nodes = ox.convert.graph_to_gdfs(graph, edges=False)
     if nodes.empty:
         return empty
-    node_sites = gpd.GeoDataFrame(
-        {"site_id": nodes.index.astype(str), "name": "", "unit_declared": ""},
-        geometry=nodes.geometry.values,
-        crs=WGS84,
-    )
-    node_sites, _ = assign_units(node_sites, units)
-    node_sites = border_distance(node_sites, directed_borders)
+    if located is None:
+        node_sites = gpd.GeoDataFrame(
+            {"site_id": nodes.index.astype(str), "name": "", "unit_declared": ""},
+            geometry=nodes.geometry.values,
+            crs=WGS84,
+        )
+        node_sites, _ = assign_units(node_sites, units)
+        node_sites = border_distance(node_sites, directed_borders)
+    else:
+        found = located.loc[nodes.index]
+        node_sites = pd.DataFrame(
+            {
+                "unit_id": found["unit"].to_numpy(),
+                "border_km": found["border_km"].to_numpy(),
+                "border_unit": found["border_unit"].to_numpy(),
+            }
+        )
     dead = (nodes["street_count"].to_numpy() == 1) & (
         node_sites["border_km"].to_numpy() <= near_border_km
     )

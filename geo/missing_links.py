@@ -14,8 +14,10 @@ time, with the minutes saved.
 from __future__ import annotations
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
+import pyproj
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import dijkstra
@@ -25,7 +27,13 @@ from geo.admin import assign_units, border_distance
 from geo.coords import GEOD, WGS84
 from geo.network import RoadNetwork, travel_matrix
 
-__all__ = ["LINK_COLUMNS", "find_missing_links", "link_site_gains", "locate_nodes"]
+__all__ = [
+    "LINK_COLUMNS",
+    "find_missing_links",
+    "link_site_gains",
+    "locate_graph_nodes",
+    "locate_nodes",
+]
 
 #: Candidates searched around each border node (its nearest nodes, then the nearest across).
 _NEIGHBOURS = 16
@@ -37,37 +45,47 @@ LINK_COLUMNS = [
 ]  # fmt: skip
 
 
-def locate_nodes(
-    network: RoadNetwork, units: gpd.GeoDataFrame, directed_borders: gpd.GeoDataFrame
+def locate_graph_nodes(
+    graph: nx.MultiDiGraph,
+    units: gpd.GeoDataFrame,
+    directed_borders: gpd.GeoDataFrame,
+    crs: pyproj.CRS,
 ) -> pd.DataFrame:
-    """Position, unit and border distance of every routable node.
+    """Position, unit and border distance of every node of a road graph, by node id.
+
+    Found once per run for the graph with every component: the border dead-ends
+    (:func:`geo.friction.border_deadends`), the missing links and the roads leaving the data
+    all read it.
 
     Parameters
     ----------
-    network
-        The routable network.
+    graph
+        A road graph (nodes with ``x``, ``y`` in EPSG:4326).
     units
         Units in EPSG:4326 with ``unit_id``.
     directed_borders
         Output of :func:`geo.admin.unit_borders`.
+    crs
+        Projected CRS of the ``x, y`` columns (the network's).
 
     Returns
     -------
     pandas.DataFrame
-        In the network's node order: ``lon, lat`` (EPSG:4326), ``x, y`` (the network's CRS),
-        ``unit`` (empty outside every unit), ``border_km`` and ``border_unit`` (the
-        neighbour across the nearest shared border).
+        Indexed by node id: ``lon, lat`` (EPSG:4326), ``x, y`` (``crs``), ``unit`` (empty
+        outside every unit), ``border_km`` and ``border_unit`` (the neighbour across the
+        nearest shared border).
     """
-    lon = np.array([network.graph.nodes[n]["x"] for n in network.nodes], dtype=float)
-    lat = np.array([network.graph.nodes[n]["y"] for n in network.nodes], dtype=float)
+    ids = np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes())
+    lon = np.fromiter((d["x"] for _, d in graph.nodes(data=True)), dtype=float, count=len(ids))
+    lat = np.fromiter((d["y"] for _, d in graph.nodes(data=True)), dtype=float, count=len(ids))
     points = gpd.GeoDataFrame(
-        {"site_id": np.arange(len(lon)).astype(str), "name": "", "unit_declared": ""},
+        {"site_id": ids.astype(str), "name": "", "unit_declared": ""},
         geometry=shapely.points(lon, lat),
         crs=WGS84,
     )
     points, _ = assign_units(points, units)
     points = border_distance(points, directed_borders)
-    xy = shapely.get_coordinates(points.to_crs(network.crs).geometry.values)
+    xy = shapely.get_coordinates(points.to_crs(crs).geometry.values)
     return pd.DataFrame(
         {
             "lon": lon,
@@ -77,8 +95,39 @@ def locate_nodes(
             "unit": points["unit_id"].to_numpy(),
             "border_km": points["border_km"].to_numpy(),
             "border_unit": points["border_unit"].to_numpy(),
-        }
+        },
+        index=pd.Index(ids, name="node"),
     )
+
+
+def locate_nodes(
+    network: RoadNetwork,
+    units: gpd.GeoDataFrame,
+    directed_borders: gpd.GeoDataFrame,
+    *,
+    located: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Position, unit and border distance of every routable node, in the network's order.
+
+    Parameters
+    ----------
+    network
+        The routable network.
+    units
+        Units in EPSG:4326 with ``unit_id``.
+    directed_borders
+        Output of :func:`geo.admin.unit_borders`.
+    located
+        :func:`locate_graph_nodes` of a graph holding the network (found once, read here).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`locate_graph_nodes`, one row per ``network.nodes``.
+    """
+    if located is None:
+        located = locate_graph_nodes(network.graph, units, directed_borders, network.crs)
+    return located.loc[np.asarray(network.nodes)].reset_index(drop=True)
 
 
 def _candidates(

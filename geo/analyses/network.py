@@ -26,7 +26,12 @@ from geo.friction import (
     data_edge_exits,
     detour_indices,
 )
-from geo.missing_links import find_missing_links, link_site_gains, locate_nodes
+from geo.missing_links import (
+    find_missing_links,
+    link_site_gains,
+    locate_graph_nodes,
+    locate_nodes,
+)
 from geo.network import build_road_graph, isochrones, prepare_network, snap_points, travel_matrix
 from geo.network_summary import network_indicators
 from geo.overlaps import border_levels
@@ -399,13 +404,17 @@ class BorderFriction(_RoadStage):
         """Measure the friction and summarise the network."""
         params, graph, sites = ctx.params, ctx["road_graph"], ctx["sites"]
         crossings = border_crossings(graph, ctx["unit_borders"])
+        units, part, network = ctx["units"], ctx.dataset.units, ctx["network"]
+        # every node placed once: dead-ends read all of them, links and exits the routable
+        located = locate_graph_nodes(graph, units, ctx["directed_borders"], network.crs)
         deadends = border_deadends(
             graph,
-            ctx["units"],
+            units,
             ctx["directed_borders"],
             near_border_km=params.deadend_near_border_km,
             across_km=params.deadend_across_km,
             ratio=params.deadend_ratio,
+            located=located,
         )
         # principal attractions only: a park's own spots and its hotels would swamp the pairs
         sample = sites.iloc[ctx["detour_sites"]]
@@ -417,8 +426,7 @@ class BorderFriction(_RoadStage):
             max_km=params.detour_max_km,
             band_edges_km=tuple(params.detour_band_km),
         )
-        units, part = ctx["units"], ctx.dataset.units
-        nodes = locate_nodes(ctx["network"], units, ctx["directed_borders"])
+        nodes = locate_nodes(network, units, ctx["directed_borders"], located=located)
         sparse = sparse_road_units(nodes["unit"], units, ratio=params.roads_sparse_ratio)
         shared = ctx["unit_borders"]
         levels = border_levels(shared["unit_a"], shared["unit_b"], units, part.levels, part.level)
